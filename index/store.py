@@ -1,0 +1,250 @@
+"""Persistence: build the dense and lexical indexes for a corpus, or load them from a cache dir.
+
+In: a :class:`Corpus` (passages to embed, token lists for BM25), an encoder, a directory.
+Out: :class:`Indexes` ready to search, plus the reason they were (re)built, if they were.
+
+The directory holds ``dense.faiss``, ``passages.json``, ``bm25/`` and ``manifest.json``. The manifest
+records the format version, the model id and weights fingerprint, the vector dimension, the corpus
+hash and a sha256 of every file. Loading checks all of them; a mismatch, a missing or a corrupt file
+triggers a rebuild that logs why. A build is written into a fresh temporary directory that is then
+renamed into place, so a reader never sees a half-written index, even when a build is killed midway or
+two processes build at once. If the cache directory cannot be written, the indexes are served from
+memory with a warning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.dense import DenseIndex
+from index.lexical import LexicalIndex
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 2
+MANIFEST = "manifest.json"
+DENSE_FILE = "dense.faiss"
+PASSAGES_FILE = "passages.json"
+BM25_DIR = "bm25"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One embedded text: which pair it belongs to, what part of it, and the text embedded."""
+
+    pair_id: str
+    kind: str  # "question", "answer", "question_en", "answer_en"
+    text: str
+    paragraph: int = -1  # index of the answer paragraph, -1 for questions
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """What gets indexed: passages for FAISS, one BM25 document per pair."""
+
+    passages: tuple[Passage, ...]
+    lexical_docs: tuple[tuple[str, ...], ...]
+    lexical_pair_ids: tuple[str, ...]
+
+    def fingerprint(self) -> str:
+        h = hashlib.sha256()
+        h.update(json.dumps([asdict(p) for p in self.passages], ensure_ascii=False).encode())
+        h.update(json.dumps([self.lexical_docs, self.lexical_pair_ids], ensure_ascii=False).encode())
+        return h.hexdigest()
+
+
+@dataclass
+class Indexes:
+    passages: tuple[Passage, ...]
+    dense: DenseIndex
+    lexical: LexicalIndex
+    lexical_pair_ids: tuple[str, ...]
+    manifest: dict
+    rebuilt_because: str | None = None  # None when loaded from disk unchanged
+    persisted: bool = True
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _files(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): _sha256(p)
+        for p in sorted(root.rglob("*")) if p.is_file() and p.name != MANIFEST
+    }
+
+
+def expected_manifest(corpus: Corpus, encoder) -> dict:
+    return {
+        "format_version": FORMAT_VERSION,
+        "model_id": encoder.model_id,
+        "model_fingerprint": encoder.fingerprint,
+        "dim": int(encoder.dim),
+        "corpus_hash": corpus.fingerprint(),
+        "num_passages": len(corpus.passages),
+    }
+
+
+def _check(directory: Path, want: dict) -> str | None:
+    """Why the index in *directory* cannot be used, or None when it can."""
+    mpath = directory / MANIFEST
+    if not directory.exists():
+        return "no index yet"
+    if not mpath.exists():
+        return "the manifest is missing"
+    try:
+        have = json.loads(mpath.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return f"the manifest is unreadable ({exc})"
+    if not isinstance(have, dict):
+        return "the manifest is not a JSON object"
+    labels = {
+        "format_version": "the index format changed",
+        "model_id": "the model changed",
+        "model_fingerprint": "the model weights changed",
+        "dim": "the vector dimension changed",
+        "corpus_hash": "the interview text changed",
+        "num_passages": "the number of passages changed",
+    }
+    for key, label in labels.items():
+        if have.get(key) != want[key]:
+            return f"{label} ({have.get(key)!r} → {want[key]!r})"
+    files = have.get("files")
+    if not isinstance(files, dict) or not files:
+        return "the manifest lists no files"
+    for name, digest in files.items():
+        path = directory / name
+        if not path.is_file():
+            return f"{name} is missing"
+        if _sha256(path) != digest:
+            return f"{name} is corrupt (checksum mismatch)"
+    return None
+
+
+def _load(directory: Path, manifest: dict) -> Indexes:
+    raw = json.loads((directory / PASSAGES_FILE).read_text(encoding="utf-8"))
+    passages = tuple(Passage(**p) for p in raw["passages"])
+    return Indexes(
+        passages=passages,
+        dense=DenseIndex.load(directory / DENSE_FILE),
+        lexical=LexicalIndex.load(directory / BM25_DIR),
+        lexical_pair_ids=tuple(raw["lexical_pair_ids"]),
+        manifest=manifest,
+    )
+
+
+def build(corpus: Corpus, encoder, batch_size: int = 32) -> tuple[DenseIndex, LexicalIndex, float]:
+    """Embed and index *corpus* in memory; returns the indexes and the seconds it took."""
+    t0 = time.perf_counter()
+    texts = [p.text for p in corpus.passages]
+    vectors = encoder.encode_passages(texts) if texts else np.zeros((0, encoder.dim), np.float32)
+    dense = DenseIndex.build(vectors)
+    lexical = LexicalIndex.build(corpus.lexical_docs)
+    return dense, lexical, time.perf_counter() - t0
+
+
+def _write(tmp: Path, corpus: Corpus, dense: DenseIndex, lexical: LexicalIndex, want: dict) -> dict:
+    dense.save(tmp / DENSE_FILE)
+    (tmp / BM25_DIR).mkdir()
+    lexical.save(tmp / BM25_DIR)
+    payload = {
+        "passages": [asdict(p) for p in corpus.passages],
+        "lexical_pair_ids": list(corpus.lexical_pair_ids),
+    }
+    (tmp / PASSAGES_FILE).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    manifest = {**want, "files": _files(tmp), "dense_index": dense.kind,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    return manifest
+
+
+def _swap_into_place(tmp: Path, directory: Path) -> None:
+    """Rename *tmp* to *directory*, moving any previous index aside first."""
+    old = None
+    if directory.exists():
+        old = directory.with_name(f".{directory.name}.old-{os.getpid()}-{time.time_ns()}")
+        os.replace(directory, old)
+    try:
+        os.rename(tmp, directory)
+    except OSError:
+        # Another process put a fresh index there first; theirs is as good as ours.
+        shutil.rmtree(tmp, ignore_errors=True)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def load_or_build(
+    directory: Path, corpus: Corpus, encoder, rebuild: bool = False, progress=None
+) -> Indexes:
+    """Indexes for *corpus* from *directory*, (re)building and persisting them when needed.
+
+    *progress*, if given, is called with short human-readable status lines.
+    """
+    say = progress or (lambda msg: None)
+    want = expected_manifest(corpus, encoder)
+    reason = "a rebuild was requested" if rebuild else _check(directory, want)
+    if reason is None:
+        try:
+            indexes = _load(directory, json.loads((directory / MANIFEST).read_text("utf-8")))
+            if indexes.dense.size == len(corpus.passages) and indexes.dense.dim == encoder.dim:
+                say(f"loaded indexes from {directory}")
+                return indexes
+            reason = "the stored index does not match the corpus"
+        except Exception as exc:  # a corrupt file that still matched its checksum, etc.
+            reason = f"the stored index could not be read ({type(exc).__name__}: {exc})"
+    log.info("building indexes in %s: %s", directory, reason)
+    say(f"building indexes ({reason}) …")
+    dense, lexical, seconds = build(corpus, encoder)
+    say(f"embedded {len(corpus.passages)} passages in {seconds:.1f}s")
+    manifest = dict(want)
+    persisted = True
+    try:
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
+        try:
+            manifest = _write(tmp, corpus, dense, lexical, want)
+            _swap_into_place(tmp, directory)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+    except OSError as exc:
+        persisted = False
+        log.warning("cannot write the index cache in %s (%s); serving from memory", directory,
+                    exc.strerror or exc)
+        say(f"warning: cache not writable ({exc.strerror or exc}); serving from memory")
+    return Indexes(corpus.passages, dense, lexical, corpus.lexical_pair_ids, manifest,
+                   rebuilt_because=reason, persisted=persisted)
+
+
+def cleanup_stale(parent: Path, max_age_s: float = 3600) -> None:
+    """Remove temporary directories that killed builds left behind (older than *max_age_s*)."""
+    if not parent.exists():
+        return
+    now = time.time()
+    for p in parent.iterdir():
+        if p.name.startswith(".") and (".tmp-" in p.name or ".old-" in p.name):
+            try:
+                if now - p.stat().st_mtime > max_age_s:
+                    shutil.rmtree(p, ignore_errors=True)
+            except OSError:
+                pass
+
+
+def passages_of(indexes: Indexes, kinds: Sequence[str]) -> list[int]:
+    return [i for i, p in enumerate(indexes.passages) if p.kind in kinds]

@@ -1,0 +1,107 @@
+"""Confidence and abstention: retrieval signals → a probability that the top answer is right.
+
+In: the per-pair dense and lexical scores of one query and the fused order. Out: :class:`Features`
+(best dense cosine, its margin over the runner-up, BM25 of the top pair, the share of the query's
+content words found in the top pair, whether both signals agree on the top pair) and, through a
+:class:`Calibration` (a logistic model plus fusion settings fitted on the *dev* split of the labelled
+questions by ``python -m qa calibrate``), a confidence in [0, 1] and a threshold below which the
+engine abstains. Calibrations are stored per model fingerprint in ``qa/data/calibration.json``; a
+model without one gets :data:`FALLBACK`, a conservative hand-set rule.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from qa.config import DATA_DIR
+
+log = logging.getLogger(__name__)
+
+CALIBRATION_FILE = DATA_DIR / "calibration.json"
+FEATURES = ("dense_top", "dense_margin", "lexical_top", "coverage", "agree")
+
+
+@dataclass(frozen=True)
+class Features:
+    dense_top: float
+    dense_margin: float
+    lexical_top: float
+    coverage: float
+    agree: float
+
+    @classmethod
+    def compute(cls, dense: np.ndarray, lexical: np.ndarray, order: np.ndarray,
+                query_tokens: Sequence[str], top_vocab: frozenset[str]) -> Features:
+        ds = np.sort(dense)[::-1]
+        top = int(order[0])
+        unique = set(query_tokens)
+        coverage = len(unique & top_vocab) / len(unique) if unique else 0.0
+        agree = float(int(np.argmax(dense)) == int(np.argmax(lexical)) and lexical.max() > 0)
+        return cls(
+            dense_top=float(dense[top]),
+            dense_margin=float(ds[0] - ds[1]) if len(ds) > 1 else float(ds[0]),
+            lexical_top=float(lexical[top]),
+            coverage=float(coverage),
+            agree=agree,
+        )
+
+    def vector(self) -> list[float]:
+        return [getattr(self, n) for n in FEATURES]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Fusion settings and a logistic confidence model."""
+
+    fusion: str = "rrf"
+    w_dense: float = 1.0
+    w_lexical: float = 1.0
+    rrf_k: float = 60.0
+    bias: float = -20.0
+    coef: dict[str, float] = field(default_factory=lambda: {
+        "dense_top": 22.0, "dense_margin": 20.0, "lexical_top": 0.0, "coverage": 3.0,
+        "agree": 1.0})
+    threshold: float = 0.5
+    fitted_on: str = "hand-set fallback"
+
+    def confidence(self, f: Features, mode: str = "hybrid") -> float:
+        z = self.bias + sum(self.coef.get(n, 0.0) * v for n, v in zip(FEATURES, f.vector(),
+                                                                      strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+FALLBACK = Calibration()
+
+
+def load_calibration(model_fingerprint: str, path: Path = CALIBRATION_FILE) -> Calibration:
+    """The calibration fitted for this model, or :data:`FALLBACK` with a log line."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        entry = data[model_fingerprint]
+        return Calibration(**entry)
+    except FileNotFoundError:
+        pass
+    except (KeyError, TypeError, ValueError):
+        log.info("no calibration for model %s; using the hand-set fallback", model_fingerprint[:12])
+    return FALLBACK
+
+
+def save_calibration(model_fingerprint: str, calibration: Calibration,
+                     path: Path = CALIBRATION_FILE) -> None:
+    data = {}
+    if path.exists():
+        data = json.loads(path.read_text(encoding="utf-8"))
+    data[model_fingerprint] = calibration.to_dict()
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,239 @@
+"""The answer engine: a question → an :class:`Answer` with ranked :class:`Hit` s.
+
+In: a natural-language question (Simplified / Traditional Chinese or English), ``top_k``, a
+retrieval ``mode`` (``hybrid``, ``dense``, ``lexical``). Out: the pairs ranked by fused score, each
+with its verbatim question and answer, every signal's score and the passage that matched best, plus a
+confidence in [0, 1] and ``answered`` (False when the interview does not cover the question).
+Never raises on user text: empty questions are not answered, over-long ones are truncated with a
+notice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index.store import Corpus, Indexes, Passage, cleanup_stale, load_or_build
+from qa import config
+from qa.confidence import Calibration, Features, load_calibration
+from qa.corpus import PairTranslation, load_translation, make_corpus, translation_path
+from qa.fusion import ranks, rrf, weighted
+from qa.parsing import Interview, QAPair, load_interview
+from qa.text import detect_language, tokenize
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000
+MODES = ("hybrid", "dense", "lexical")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Hit:
+    rank: int
+    pair: QAPair
+    score: float
+    scores: dict[str, float]
+    evidence: Passage | None = None  # the passage of this pair that matched the query best
+    translation: PairTranslation | None = None
+
+    def to_dict(self) -> dict:
+        d = {
+            "rank": self.rank,
+            "pair_id": self.pair.id,
+            "section": self.pair.section,
+            "question": self.pair.question,
+            "answer": self.pair.answer,
+            "score": round(float(self.score), 6),
+            "scores": {k: round(float(v), 6) for k, v in self.scores.items()},
+            "evidence_paragraph": self.evidence.paragraph if self.evidence else None,
+        }
+        if self.translation:
+            d["question_en"] = self.translation.question
+            d["answer_en"] = self.translation.answer
+        return d
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answered: bool
+    confidence: float
+    hits: tuple[Hit, ...]
+    language: str = "en"
+    notice: str | None = None
+    mode: str = "hybrid"
+    features: Features | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "confidence": round(float(self.confidence), 4),
+            "hits": [h.to_dict() for h in self.hits],
+            "language": self.language,
+            "mode": self.mode,
+            "notice": self.notice,
+        }
+
+
+def clean_question(text: str | None) -> tuple[str, str | None]:
+    """Strip control characters and surrounding space; truncate with a notice if too long."""
+    text = _CONTROL.sub(" ", text or "").strip()
+    if len(text) > MAX_QUESTION_CHARS:
+        n = len(text)
+        return text[:MAX_QUESTION_CHARS], (
+            f"the question was {n} characters long; only the first {MAX_QUESTION_CHARS} were used"
+        )
+    return text, None
+
+
+class Engine:
+    """Retrieval over one interview. Thread-safe for concurrent :meth:`ask` calls."""
+
+    def __init__(self, interview: Interview, corpus: Corpus, indexes: Indexes, encoder,
+                 translation: dict[str, PairTranslation] | None = None,
+                 calibration: Calibration | None = None) -> None:
+        self.interview = interview
+        self.corpus = corpus
+        self.indexes = indexes
+        self.encoder = encoder
+        self.translation = translation or {}
+        self.calibration = calibration or load_calibration(encoder.fingerprint)
+        self._pairs = interview.pairs
+        pos = {p.id: i for i, p in enumerate(self._pairs)}
+        self._passage_pair = np.array([pos[p.pair_id] for p in indexes.passages], dtype=np.int64)
+        self._lex_pos = np.array([pos[i] for i in indexes.lexical_pair_ids], dtype=np.int64)
+        self._lex_vocab = [frozenset(d) for d in corpus.lexical_docs]
+        self._encode_lock = threading.Lock()
+
+    # -- construction -----------------------------------------------------------------------
+    @classmethod
+    def create(cls, model: str | None = None, interview: str | Path | None = None,
+               cache_dir: Path | None = None, rebuild: bool = False,
+               progress: Callable[[str], None] | None = None) -> Engine:
+        from index.embedding import load_encoder
+
+        say = progress or (lambda msg: None)
+        path = config.interview_path(interview)
+        parsed = load_interview(path)
+        translation = load_translation(translation_path(path), parsed)
+        say(f"parsed {len(parsed)} question/answer pairs from {path.name}"
+            + (" (with English edition)" if translation else ""))
+        root = Path(cache_dir) if cache_dir else config.cache_dir()
+        say(f"loading model {config.model_name(model)} …")
+        encoder = load_encoder(model, cache_dir=root)
+        corpus = make_corpus(parsed, translation)
+        index_dir = root / "indexes" / _slug(path, encoder.model_id)
+        cleanup_stale(index_dir.parent)
+        indexes = load_or_build(index_dir, corpus, encoder, rebuild=rebuild, progress=say)
+        return cls(parsed, corpus, indexes, encoder, translation)
+
+    # -- signals ----------------------------------------------------------------------------
+    def _dense(self, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-pair best cosine and the index of the passage that gave it."""
+        scores = self.indexes.dense.all_scores(qvec)
+        n = len(self._pairs)
+        best = np.full(n, -1.0, dtype=np.float64)
+        arg = np.full(n, -1, dtype=np.int64)
+        for i, (pair_i, s) in enumerate(zip(self._passage_pair, scores, strict=True)):
+            if s > best[pair_i]:
+                best[pair_i], arg[pair_i] = s, i
+        return best, arg
+
+    def _lexical(self, tokens: Sequence[str]) -> np.ndarray:
+        out = np.zeros(len(self._pairs), dtype=np.float64)
+        out[self._lex_pos] = self.indexes.lexical.scores(tokens)
+        return out
+
+    def _fuse(self, dense: np.ndarray, lexical: np.ndarray, mode: str) -> np.ndarray:
+        s = self.calibration
+        if mode == "dense":
+            return dense
+        if mode == "lexical":
+            return lexical + 1e-6 * dense  # dense only breaks ties
+        if s.fusion == "rrf":
+            return rrf({"dense": dense, "lexical": lexical},
+                       {"dense": s.w_dense, "lexical": s.w_lexical}, k=s.rrf_k)
+        return weighted({"dense": dense, "lexical": lexical},
+                        {"dense": s.w_dense, "lexical": s.w_lexical})
+
+    def encode(self, questions: Sequence[str]) -> np.ndarray:
+        with self._encode_lock:
+            return self.encoder.encode_queries(list(questions))
+
+    # -- public -----------------------------------------------------------------------------
+    def ask(self, question: str | None, top_k: int = 5, mode: str = "hybrid") -> Answer:
+        return self.ask_many([question], top_k=top_k, mode=mode)[0]
+
+    def ask_many(self, questions: Sequence[str | None], top_k: int = 5, mode: str = "hybrid"
+                 ) -> list[Answer]:
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+        top_k = max(1, min(int(top_k), len(self._pairs)))
+        cleaned = [clean_question(q) for q in questions]
+        todo = [i for i, (q, _) in enumerate(cleaned) if q]
+        vecs = self.encode([cleaned[i][0] for i in todo]) if todo and mode != "lexical" else None
+        out: list[Answer] = []
+        for i, (q, notice) in enumerate(cleaned):
+            if not q:
+                out.append(Answer(question=q, answered=False, confidence=0.0, hits=(),
+                                  notice="the question is empty", mode=mode))
+                continue
+            if vecs is not None:
+                dense, arg = self._dense(vecs[todo.index(i)][None, :])
+            else:
+                dense = np.zeros(len(self._pairs))
+                arg = np.full(len(self._pairs), -1)
+            out.append(self._answer(q, notice, dense, arg, top_k, mode))
+        return out
+
+    def _answer(self, q: str, notice: str | None, dense: np.ndarray, arg: np.ndarray,
+                top_k: int, mode: str) -> Answer:
+        tokens = tokenize(q)
+        lexical = self._lexical(tokens)
+        fused = self._fuse(dense, lexical, mode)
+        order = np.argsort(-fused, kind="stable")
+        d_rank, l_rank = ranks(dense), ranks(lexical)
+        feats = Features.compute(
+            dense=dense, lexical=lexical, order=order, query_tokens=tokens,
+            top_vocab=self._lex_vocab[int(np.flatnonzero(self._lex_pos == order[0])[0])],
+        )
+        confidence = self.calibration.confidence(feats, mode)
+        hits = []
+        for r, pi in enumerate(order[:top_k], 1):
+            pair = self._pairs[pi]
+            hits.append(Hit(
+                rank=r, pair=pair, score=float(fused[pi]),
+                scores={"dense": float(dense[pi]), "lexical": float(lexical[pi]),
+                        "dense_rank": int(d_rank[pi]), "lexical_rank": int(l_rank[pi])},
+                evidence=self.indexes.passages[arg[pi]] if arg[pi] >= 0 else None,
+                translation=self.translation.get(pair.id),
+            ))
+        return Answer(question=q, answered=confidence >= self.calibration.threshold,
+                      confidence=confidence, hits=tuple(hits), language=detect_language(q),
+                      notice=notice, mode=mode, features=feats)
+
+
+def _slug(path: Path, model_id: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{path.stem}__{model_id}")
+    return safe[:120]
+
+
+_default: Engine | None = None
+_default_lock = threading.Lock()
+
+
+def default_engine() -> Engine:
+    """The process-wide engine on the configured model, created on first use."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Engine.create()
+        return _default

@@ -1,0 +1,265 @@
+"""Parsing: an interview file → an :class:`Interview` of verbatim question/answer pairs.
+
+In: a text article whose interviewer turns start with a label such as ``提問:`` or ``記者:`` and
+whose interviewee turns start with ``湯道生:`` (labels are parameters; full-width and half-width
+colons and non-breaking spaces are accepted), or a JSON / JSONL file of ``{question, answer}``
+records. Out: an :class:`Interview` holding the lead-in narrative as context and the pairs, each with a
+stable id (``p01``, ``p02``, … in article order), its section heading, the asking label, the question
+and the answer paragraphs, verbatim.
+
+Refuses (with :class:`~qa.errors.InterviewParseError`): a file that is not UTF-8, a file with no
+pairs. Warns (``logging``): an answer with no question before it, a question with no answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from qa.errors import InterviewParseError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ASKERS: tuple[str, ...] = ("提問", "記者", "提问", "记者")
+DEFAULT_ANSWERERS: tuple[str, ...] = ("湯道生", "汤道生")
+DEFAULT_TRAILERS: tuple[str, ...] = ("相關文章", "相关文章", "相關閱讀", "相关阅读", "延伸閱讀")
+CAPTION_MARKERS: tuple[str, ...] = ("攝影", "摄影", "圖片來源", "图片来源", "供圖", "供图")
+# A heading is a short line that is not a sentence: at most this many characters.
+MAX_HEADING_CHARS = 30
+_SENTENCE_END = ("。", "?", "?", "!", "!", "…", ".")
+_SPACES = re.compile(r"[\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]")
+
+
+@dataclass(frozen=True)
+class QAPair:
+    """One exchange: the interviewer's question and the interviewee's verbatim answer."""
+
+    id: str
+    section: str
+    asker: str
+    question: str
+    answer_paragraphs: tuple[str, ...]
+
+    @property
+    def answer(self) -> str:
+        """The whole answer, paragraphs separated by a blank line."""
+        return "\n\n".join(self.answer_paragraphs)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["answer_paragraphs"] = list(self.answer_paragraphs)
+        d["answer"] = self.answer
+        return d
+
+
+@dataclass(frozen=True)
+class Interview:
+    """A parsed interview: its pairs plus the narrative context that is not an answer."""
+
+    pairs: tuple[QAPair, ...]
+    context: tuple[str, ...] = field(default=())
+    source: str = ""
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def by_id(self, pair_id: str) -> QAPair:
+        for p in self.pairs:
+            if p.id == pair_id:
+                return p
+        raise KeyError(pair_id)
+
+    @property
+    def sections(self) -> list[str]:
+        seen: list[str] = []
+        for p in self.pairs:
+            if p.section not in seen:
+                seen.append(p.section)
+        return seen
+
+    def fingerprint(self) -> str:
+        """A hash of everything retrieval depends on (ids, sections, questions, answers)."""
+        h = hashlib.sha256()
+        for p in self.pairs:
+            for part in (p.id, p.section, p.question, *p.answer_paragraphs):
+                h.update(part.encode("utf-8"))
+                h.update(b"\x00")
+        return h.hexdigest()
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 file (a BOM is tolerated); any other encoding is a clear error."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InterviewParseError(f"cannot read interview file {path}: {exc.strerror}") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InterviewParseError(
+            f"{path} is not UTF-8 text (byte {exc.start} is invalid); "
+            "convert it first, e.g. `iconv -f BIG5 -t UTF-8`"
+        ) from exc
+
+
+def _clean(line: str) -> str:
+    return _SPACES.sub(" ", line).strip()
+
+
+def _label_re(labels: Sequence[str]) -> re.Pattern[str]:
+    alts = "|".join(re.escape(x) for x in sorted(labels, key=len, reverse=True))
+    return re.compile(rf"^\s*({alts})\s*[::]\s*")
+
+
+def _is_heading(line: str) -> bool:
+    return (
+        0 < len(line) <= MAX_HEADING_CHARS
+        and not line.endswith(_SENTENCE_END)
+        and not any(m in line for m in CAPTION_MARKERS)
+    )
+
+
+def parse_article(
+    text: str,
+    askers: Sequence[str] = DEFAULT_ASKERS,
+    answerers: Sequence[str] = DEFAULT_ANSWERERS,
+    trailers: Sequence[str] = DEFAULT_TRAILERS,
+    source: str = "",
+) -> Interview:
+    """Split an article into pairs. See the module docstring for the rules."""
+    ask_re, ans_re = _label_re(askers), _label_re(answerers)
+    paragraphs = [p for p in (_clean(x) for x in text.replace("\r\n", "\n").split("\n")) if p]
+
+    context: list[str] = []
+    pairs: list[QAPair] = []
+    section = ""
+    pending_section = ""
+    asker = question = None
+    answer: list[str] | None = None
+    started = False
+
+    def flush() -> None:
+        nonlocal asker, question, answer
+        if question is not None:
+            if answer:
+                pairs.append(
+                    QAPair(f"p{len(pairs) + 1:02d}", section, asker or "", question, tuple(answer))
+                )
+            else:
+                log.warning("question without an answer skipped: %.40s", question)
+        asker = question = None
+        answer = None
+
+    for para in paragraphs:
+        if para in trailers:
+            break
+        if m := ask_re.match(para):
+            flush()
+            started = True
+            if pending_section:
+                section, pending_section = pending_section, ""
+            asker, question, answer = m.group(1), para[m.end():].strip(), []
+            continue
+        if m := ans_re.match(para):
+            if question is None:
+                if answer is not None and pairs:
+                    log.warning("a second answer turn follows; appended to the previous answer")
+                    last = pairs.pop()
+                    pairs.append(
+                        QAPair(last.id, last.section, last.asker, last.question,
+                               (*last.answer_paragraphs, para[m.end():].strip()))
+                    )
+                    continue
+                log.warning("answer without a question skipped: %.40s", para)
+                continue
+            answer = [para[m.end():].strip()]
+            continue
+        if not started:
+            # Lead-in narrative: the last heading-like line before the first question is the
+            # first section; everything else is context.
+            if _is_heading(para) and not any(m in para for m in CAPTION_MARKERS):
+                if pending_section:
+                    context.append(pending_section)
+                pending_section = para
+            else:
+                if pending_section:
+                    context.append(pending_section)
+                    pending_section = ""
+                context.append(para)
+            continue
+        if _is_heading(para):
+            flush()
+            pending_section = para
+            continue
+        if answer is not None and question is not None and answer:
+            answer.append(para)
+        elif question is not None and answer == []:
+            # The question itself runs over several paragraphs.
+            question = f"{question}\n\n{para}"
+        else:
+            log.warning("text outside any exchange ignored: %.40s", para)
+    flush()
+
+    if pending_section and not pairs:
+        context.append(pending_section)
+    if not pairs:
+        raise InterviewParseError(
+            "no question/answer pairs found: expected interviewer turns starting with "
+            f"{'/'.join(askers)} and answers starting with {'/'.join(answerers)} followed by a colon"
+        )
+    return Interview(tuple(pairs), tuple(context), source)
+
+
+def parse_records(records: Sequence[dict], source: str = "") -> Interview:
+    """Pairs from ``{question, answer[, section, id, asker]}`` records (answer: str or list)."""
+    pairs: list[QAPair] = []
+    for i, rec in enumerate(records, 1):
+        if not isinstance(rec, dict):
+            raise InterviewParseError(f"record {i} is not an object with question and answer")
+        q, a = rec.get("question"), rec.get("answer")
+        if not q or not str(q).strip():
+            if a:
+                log.warning("record %d has an answer but no question; skipped", i)
+            continue
+        if isinstance(a, str):
+            paras = tuple(p.strip() for p in re.split(r"\n\s*\n", a) if p.strip())
+        elif isinstance(a, list):
+            paras = tuple(str(p).strip() for p in a if str(p).strip())
+        else:
+            paras = ()
+        if not paras:
+            log.warning("record %d has a question but no answer; skipped", i)
+            continue
+        pid = str(rec.get("id") or f"p{len(pairs) + 1:02d}")
+        pairs.append(
+            QAPair(pid, str(rec.get("section", "")), str(rec.get("asker", "")), str(q).strip(), paras)
+        )
+    if not pairs:
+        raise InterviewParseError(f"no question/answer records found in {source or 'input'}")
+    ids = [p.id for p in pairs]
+    if len(set(ids)) != len(ids):
+        raise InterviewParseError(f"duplicate pair ids in {source or 'input'}")
+    return Interview(tuple(pairs), (), source)
+
+
+def load_interview(path: str | Path, **labels: Sequence[str]) -> Interview:
+    """Parse a ``.txt`` article or a ``.json`` / ``.jsonl`` file of records."""
+    path = Path(path)
+    text = read_text(path)
+    suffix = path.suffix.lower()
+    if suffix in (".json", ".jsonl"):
+        try:
+            if suffix == ".jsonl":
+                records = [json.loads(line) for line in text.splitlines() if line.strip()]
+            else:
+                data = json.loads(text)
+                records = data.get("pairs", []) if isinstance(data, dict) else data
+        except json.JSONDecodeError as exc:
+            raise InterviewParseError(f"{path} is not valid JSON: {exc}") from exc
+        return parse_records(records, source=str(path))
+    return parse_article(text, source=str(path), **labels)

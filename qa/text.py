@@ -1,0 +1,134 @@
+"""Text normalisation and tokenisation: one function for corpus and query alike.
+
+- :func:`fold` maps any text to a canonical form: Traditional → Simplified (OpenCC ``t2s``),
+  full-width → half-width (NFKC), Latin lower-cased, whitespace collapsed, and ``to B`` / ``to-C``
+  style terms joined (``tob`` / ``toc``). It is for matching only; displayed text stays verbatim.
+- :func:`tokenize` turns text into lexical tokens: :func:`fold`, then jieba with the interview's
+  user dictionary, then English stemming (Snowball), dropping stop words and punctuation.
+- :func:`detect_language` says whether a query is English, Simplified or Traditional Chinese.
+
+jieba and OpenCC load lazily, once per process.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+
+from qa.config import DATA_DIR
+
+_lock = threading.Lock()
+_TO_X = re.compile(r"(?<![a-z0-9])(?:to|2)\s*-?\s*([bc])(?![a-z0-9])", re.IGNORECASE)
+_WS = re.compile(r"\s+")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[a-z][a-z0-9&'\-]*")
+_WORDISH = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def _s2t():
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+def _load_words(name: str) -> frozenset[str]:
+    path = DATA_DIR / name
+    return frozenset(
+        w.strip() for w in path.read_text(encoding="utf-8").splitlines()
+        if w.strip() and not w.startswith("#")
+    )
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    return _load_words("stopwords_zh.txt") | _load_words("stopwords_en.txt")
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.load_userdict(str(DATA_DIR / "userdict.txt"))
+    tok.initialize()
+    return tok
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → Simplified with OpenCC (``纔`` → ``才``, ``隻考慮`` → ``只考虑``)."""
+    return _t2s().convert(text)
+
+
+def to_traditional(text: str) -> str:
+    return _s2t().convert(text)
+
+
+@lru_cache(maxsize=4096)
+def fold(text: str) -> str:
+    """Canonical matching form: Simplified script, half-width, lower-case, single spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    text = to_simplified(text).lower()
+    text = _TO_X.sub(lambda m: f" to{m.group(1).lower()} ", text)
+    return _WS.sub(" ", text).strip()
+
+
+def segment(text: str) -> list[str]:
+    """jieba segmentation of already-folded text (spaces dropped), punctuation kept."""
+    with _lock:  # jieba's Tokenizer is not documented as thread-safe
+        words = _jieba().lcut(text)
+    return [w for w in (w.strip() for w in words) if w]
+
+
+def _stem(word: str) -> str:
+    if _LATIN_WORD.fullmatch(word) and len(word) > 3:
+        return _stemmer().stemWord(word)
+    return word
+
+
+@lru_cache(maxsize=4096)
+def _tokenize_cached(text: str) -> tuple[str, ...]:
+    stop = stopwords()
+    out: list[str] = []
+    for word in segment(fold(text)):
+        if word in stop or not _WORDISH.search(word):
+            continue
+        word = _stem(word)
+        if word in stop:
+            continue
+        out.append(word)
+    return tuple(out)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lexical tokens of *text*: folded, segmented, stemmed, without stop words or punctuation."""
+    return list(_tokenize_cached(text))
+
+
+def detect_language(text: str) -> str:
+    """``"en"``, ``"zh-Hans"`` or ``"zh-Hant"`` (Chinese wins when any Han character is present;
+    Traditional when converting to Simplified changes the text)."""
+    han = _CJK.findall(text)
+    if not han:
+        return "en"
+    joined = "".join(han)
+    return "zh-Hant" if to_simplified(joined) != joined else "zh-Hans"

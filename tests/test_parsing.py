@@ -1,0 +1,120 @@
+"""The parser turns the bundled article into 13 verbatim pairs and refuses bad input clearly."""
+
+import json
+import logging
+
+import pytest
+
+from qa.config import DEFAULT_INTERVIEW
+from qa.errors import InterviewParseError
+from qa.parsing import load_interview, parse_article, parse_records
+
+ARTICLE = DEFAULT_INTERVIEW.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def interview():
+    return load_interview(DEFAULT_INTERVIEW)
+
+
+def test_thirteen_pairs_with_stable_ids(interview):
+    assert len(interview) == 13
+    assert [p.id for p in interview.pairs] == [f"p{i:02d}" for i in range(1, 14)]
+
+
+def test_text_is_verbatim(interview):
+    for p in interview.pairs:
+        assert p.question in ARTICLE
+        for para in p.answer_paragraphs:
+            assert para in ARTICLE.replace("\xa0", " ")
+    assert interview.by_id("p10").answer.startswith("爲什麼騰訊要把所有的事兒都做了?")
+    # the Traditional script's conversion quirks survive untouched
+    assert "纔能夠" in interview.by_id("p02").answer
+
+
+def test_sections_and_askers(interview):
+    assert interview.sections == [
+        "花時間最多的事:拜訪客戶", "談人才標準:不僅僅是完成交付", "騰訊沒有中臺能力是“誤解”",
+        "談業務協同:所有BG參與其中", "談邊界:“騰訊不會所有事都自己做”", "不擔心騰訊雲",
+    ]
+    assert interview.by_id("p01").section == "花時間最多的事:拜訪客戶"
+    assert interview.by_id("p13").section == "不擔心騰訊雲"
+    assert [p.asker for p in interview.pairs].count("記者") == 2
+    assert interview.by_id("p12").asker == "記者"
+
+
+def test_multi_paragraph_answers_and_nbsp_labels(interview):
+    assert len(interview.by_id("p09").answer_paragraphs) == 6
+    assert interview.by_id("p08").question == "做中臺的難點是什麼?"  # label followed by U+00A0
+    assert interview.by_id("p05").answer.startswith("我們吸納了很多")
+
+
+def test_lead_in_caption_and_trailer_are_not_answers(interview):
+    everything = "".join(p.answer + p.question + p.section for p in interview.pairs)
+    assert "攝影by劉佳" not in everything
+    assert "相關文章" not in everything
+    assert any("拜訪客戶" in c for c in interview.context)
+    assert not any(c.startswith("提問") for c in interview.context)
+    assert interview.by_id("p13").answer.endswith("所以我不是特別擔心。")
+
+
+def test_half_width_colons_and_custom_labels():
+    text = "Q: What is it?\n\nA: It is a test.\n\nSecond paragraph.\n\nQ: And then?\n\nA: Done."
+    iv = parse_article(text, askers=["Q"], answerers=["A"])
+    assert len(iv) == 2
+    assert iv.pairs[0].answer_paragraphs == ("It is a test.", "Second paragraph.")
+
+
+def test_full_and_half_width_colons_mix():
+    iv = parse_article("提問:一?\n湯道生:答一。\n記者: 二?\n湯道生 : 答二。")
+    assert [p.question for p in iv.pairs] == ["一?", "二?"]
+    assert [p.answer for p in iv.pairs] == ["答一。", "答二。"]
+
+
+def test_answer_without_question_warns(caplog):
+    with caplog.at_level(logging.WARNING):
+        iv = parse_article("湯道生:沒有問題的回答。\n\n提問:問題?\n\n湯道生:回答。")
+    assert len(iv) == 1
+    assert "answer without a question" in caplog.text
+
+
+def test_no_pairs_is_an_error(tmp_path):
+    f = tmp_path / "empty.txt"
+    f.write_text("just some prose\n\nwith no interview in it.", encoding="utf-8")
+    with pytest.raises(InterviewParseError, match="no question/answer pairs"):
+        load_interview(f)
+
+
+def test_wrong_encoding_is_an_error(tmp_path):
+    f = tmp_path / "big5.txt"
+    f.write_bytes("提問:你好?\n湯道生:你好。".encode("big5"))
+    with pytest.raises(InterviewParseError, match="not UTF-8"):
+        load_interview(f)
+
+
+def test_json_and_jsonl_records(tmp_path):
+    recs = [{"question": "Why?", "answer": "Because.\n\nAlso this."},
+            {"question": "How?", "answer": ["Like so."], "section": "S"}]
+    j = tmp_path / "i.json"
+    j.write_text(json.dumps(recs), encoding="utf-8")
+    jl = tmp_path / "i.jsonl"
+    jl.write_text("\n".join(json.dumps(r) for r in recs), encoding="utf-8")
+    for path in (j, jl):
+        iv = load_interview(path)
+        assert [p.id for p in iv.pairs] == ["p01", "p02"]
+        assert iv.pairs[0].answer_paragraphs == ("Because.", "Also this.")
+        assert iv.pairs[1].section == "S"
+
+
+def test_records_without_pairs_or_with_orphans(caplog):
+    with pytest.raises(InterviewParseError):
+        parse_records([])
+    with caplog.at_level(logging.WARNING):
+        iv = parse_records([{"answer": "orphan"}, {"question": "q", "answer": "a"}])
+    assert len(iv) == 1 and "no question" in caplog.text
+
+
+def test_fingerprint_changes_with_text(interview):
+    other = parse_article(ARTICLE.replace("蠻大的", "很大的"))
+    assert other.fingerprint() != interview.fingerprint()
+    assert load_interview(DEFAULT_INTERVIEW).fingerprint() == interview.fingerprint()

@@ -1,0 +1,47 @@
+"""One normalisation for corpus and query: script, width, case, segmentation, stop words."""
+
+from qa.text import detect_language, fold, tokenize
+
+
+def test_traditional_and_simplified_give_the_same_tokens():
+    assert tokenize("騰訊會自己做ERP嗎?") == tokenize("腾讯会自己做erp吗")
+    assert tokenize("隻考慮所謂中臺") == tokenize("只考虑所谓中台")
+
+
+def test_conversion_quirks_of_the_article():
+    assert fold("纔能夠") == "才能够"
+    assert fold("釐清") == "厘清"
+    assert fold("隻考慮") == "只考虑"
+
+
+def test_full_width_and_case():
+    assert fold("ＥＲＰ　系統") == "erp 系统"
+    assert tokenize("ｔｏ Ｂ業務") == tokenize("to B业务") == ["tob", "业务"]
+
+
+def test_user_dictionary_keeps_interview_terms_whole():
+    toks = tokenize("騰訊雲的數據中臺和產業互聯網、企業微信與小程序")
+    for term in ("腾讯云", "数据中台", "产业互联网", "企业微信", "小程序"):
+        assert term in toks
+
+
+def test_stop_words_and_punctuation_dropped():
+    toks = tokenize("請問,騰訊的中臺是什麼?")
+    assert "的" not in toks and "," not in toks and "?" not in toks
+    assert "中台" in toks
+
+
+def test_english_is_stemmed_and_stop_words_removed():
+    assert tokenize("The middle platforms") == tokenize("middle platform")
+    assert "the" not in tokenize("what is the ERP market")
+
+
+def test_language_detection():
+    assert detect_language("Will Tencent build ERP?") == "en"
+    assert detect_language("腾讯会自己做ERP吗") == "zh-Hans"
+    assert detect_language("騰訊會自己做ERP嗎") == "zh-Hant"
+
+
+def test_empty_text():
+    assert tokenize("") == []
+    assert tokenize("   ?!") == []

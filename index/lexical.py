@@ -19,6 +19,14 @@ K1 = 1.2
 B = 0.75
 
 
+def _bm25s():
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG at import; keep its chatter out of users' terminals.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 class LexicalIndex:
     """BM25 scores for a fixed list of documents."""
 
@@ -28,8 +36,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, docs: Sequence[Sequence[str]], k1: float = K1, b: float = B) -> LexicalIndex:
-        import bm25s
-
+        bm25s = _bm25s()
         if not docs:
             raise ValueError("cannot build a BM25 index over no documents")
         retriever = bm25s.BM25(k1=k1, b=b)
@@ -53,6 +60,4 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
-        import bm25s
-
-        return cls(bm25s.BM25.load(str(directory), load_corpus=False))
+        return cls(_bm25s().BM25.load(str(directory), load_corpus=False))

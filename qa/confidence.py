@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -25,28 +25,32 @@ from qa.config import DATA_DIR
 log = logging.getLogger(__name__)
 
 CALIBRATION_FILE = DATA_DIR / "calibration.json"
-FEATURES = ("dense_top", "dense_margin", "lexical_top", "coverage", "agree")
+FEATURES = ("dense_top", "dense_margin", "dense_spread", "lexical_top", "coverage", "agree")
 
 
 @dataclass(frozen=True)
 class Features:
-    dense_top: float
-    dense_margin: float
-    lexical_top: float
-    coverage: float
-    agree: float
+    dense_top: float  # cosine of the top pair's best passage
+    dense_margin: float  # best pair cosine minus the runner-up's
+    dense_spread: float  # best pair cosine minus the mean over all pairs
+    lexical_top: float  # BM25 of the top pair
+    coverage: float  # IDF-weighted share of the query's content words found in the top pair
+    agree: float  # 1 when dense and lexical rank the same pair first
 
     @classmethod
     def compute(cls, dense: np.ndarray, lexical: np.ndarray, order: np.ndarray,
-                query_tokens: Sequence[str], top_vocab: frozenset[str]) -> Features:
+                query_tokens: Sequence[str], top_vocab: frozenset[str],
+                idf: Callable[[str], float]) -> Features:
         ds = np.sort(dense)[::-1]
         top = int(order[0])
         unique = set(query_tokens)
-        coverage = len(unique & top_vocab) / len(unique) if unique else 0.0
+        total = sum(idf(t) for t in unique)
+        coverage = sum(idf(t) for t in unique & top_vocab) / total if total > 0 else 0.0
         agree = float(int(np.argmax(dense)) == int(np.argmax(lexical)) and lexical.max() > 0)
         return cls(
             dense_top=float(dense[top]),
-            dense_margin=float(ds[0] - ds[1]) if len(ds) > 1 else float(ds[0]),
+            dense_margin=float(ds[0] - ds[1]) if len(ds) > 1 else 0.0,
+            dense_spread=float(ds[0] - ds.mean()),
             lexical_top=float(lexical[top]),
             coverage=float(coverage),
             agree=agree,
@@ -66,8 +70,8 @@ class Calibration:
     rrf_k: float = 60.0
     bias: float = -20.0
     coef: dict[str, float] = field(default_factory=lambda: {
-        "dense_top": 22.0, "dense_margin": 20.0, "lexical_top": 0.0, "coverage": 3.0,
-        "agree": 1.0})
+        "dense_top": 22.0, "dense_margin": 20.0, "dense_spread": 0.0, "lexical_top": 0.0,
+        "coverage": 3.0, "agree": 1.0})
     threshold: float = 0.5
     fitted_on: str = "hand-set fallback"
 

@@ -11,6 +11,7 @@ notice.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -111,6 +112,13 @@ class Engine:
         self._passage_pair = np.array([pos[p.pair_id] for p in indexes.passages], dtype=np.int64)
         self._lex_pos = np.array([pos[i] for i in indexes.lexical_pair_ids], dtype=np.int64)
         self._lex_vocab = [frozenset(d) for d in corpus.lexical_docs]
+        df: dict[str, int] = {}
+        for vocab in self._lex_vocab:
+            for t in vocab:
+                df[t] = df.get(t, 0) + 1
+        n_docs = len(self._lex_vocab)
+        # BM25's idf; a word the interview never uses gets the highest weight (df = 0)
+        self._idf = lambda t: math.log((n_docs - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5) + 1)
         self._encode_lock = threading.Lock()
 
     # -- construction -----------------------------------------------------------------------
@@ -204,6 +212,7 @@ class Engine:
         feats = Features.compute(
             dense=dense, lexical=lexical, order=order, query_tokens=tokens,
             top_vocab=self._lex_vocab[int(np.flatnonzero(self._lex_pos == order[0])[0])],
+            idf=self._idf,
         )
         confidence = self.calibration.confidence(feats, mode)
         hits = []

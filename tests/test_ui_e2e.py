@@ -1,0 +1,121 @@
+"""The served app, end to end: ``gradio_client`` against a live server on a free local port."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from qa.engine import Engine
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:gradio.queueing")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Exploding:
+    """The real engine, except that a question containing "boom" raises."""
+
+    def __init__(self, engine):
+        self._engine = engine
+
+    def __getattr__(self, name):
+        return getattr(self._engine, name)
+
+    def ask(self, question, top_k=5, mode="hybrid"):
+        if "boom" in (question or ""):
+            raise RuntimeError("index on fire")
+        return self._engine.ask(question, top_k=top_k, mode=mode)
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    return Engine.create(model="hashing", cache_dir=tmp_path_factory.mktemp("hashing"))
+
+
+@pytest.fixture(scope="module")
+def url(engine):
+    from ui.app import build_app, launch
+
+    demo = build_app(lambda: Exploding(engine))
+    yield launch(demo, host="127.0.0.1", port=free_port())
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(url):
+    from gradio_client import Client
+
+    return Client(url, verbose=False)
+
+
+def test_ask_endpoint_returns_the_qa_ask_json(client, engine):
+    for question in ("腾讯会自己做ERP吗", "What does Tencent look for in talent?"):
+        got = client.predict(question, 5, api_name="/ask")
+        assert got == engine.ask(question, top_k=5).to_dict()
+    got = client.predict("騰訊雲", 2, api_name="/ask")
+    assert len(got["hits"]) == 2 and set(got) >= {"answered", "confidence", "hits", "language"}
+
+
+def test_ask_endpoint_is_documented(client):
+    api = client.view_api(print_info=False, return_format="dict")
+    assert "/ask" in api["named_endpoints"]
+
+
+def test_empty_question_is_a_normal_unanswered_result(client):
+    got = client.predict("", 5, api_name="/ask")
+    assert got["answered"] is False and got["hits"] == [] and got["notice"]
+
+
+def test_concurrent_users_and_one_users_error_stays_theirs(url, engine):
+    from gradio_client import Client
+
+    questions = ["騰訊的中臺", "boom", "Tencent Cloud", "人才標準", "ERP", "boom", "to B"]
+
+    def ask(q):
+        client = Client(url, verbose=False)  # one session per user
+        try:
+            return q, client.predict(q, 3, api_name="/ask"), None
+        except Exception as exc:  # the client raises for the failed call
+            return q, None, exc
+
+    with ThreadPoolExecutor(max_workers=len(questions)) as pool:
+        results = list(pool.map(ask, questions))
+    for q, got, exc in results:
+        if q == "boom":
+            assert got is None and "something went wrong" in str(exc)
+        else:
+            assert exc is None and got == engine.ask(q, top_k=3).to_dict()
+    # and the server still serves afterwards
+    assert Client(url, verbose=False).predict("ERP", 1, api_name="/ask")["hits"]
+
+
+def test_python_m_ui_binds_localhost_and_prints_the_url(tmp_path):
+    port = free_port()
+    env = {**os.environ, "QA_MODEL": "hashing", "QA_CACHE_DIR": str(tmp_path),
+           "PORT": str(port), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "ui"], cwd=ROOT, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline, line = time.monotonic() + 60, ""
+        while time.monotonic() < deadline and "Running on" not in line:
+            line = proc.stdout.readline()
+            assert line or proc.poll() is None, proc.stderr.read()
+        assert f"http://127.0.0.1:{port}/" in line
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as resp:
+            assert resp.status == 200 and "湯道生" in resp.read().decode("utf-8")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert "parsed 13 question/answer pairs" in proc.stderr.read()

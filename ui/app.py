@@ -1,0 +1,154 @@
+"""The Gradio app: widgets wired to the plain functions of :mod:`ui.handlers`.
+
+:func:`build_app` returns a queued ``gr.Blocks`` with three tabs (Ask, Compare, Browse) and one named
+API endpoint, ``/ask``, whose result is the JSON object of :func:`qa.ask`::
+
+    from gradio_client import Client
+    Client("http://127.0.0.1:7860/").predict("腾讯会自己做ERP吗", 5, api_name="/ask")
+
+:func:`launch` serves it with the app's theme and stylesheet (Gradio 6 takes those at launch time)
+and returns the local URL. The engine is made by ``engine_factory`` on first use (``python -m ui``
+makes it before launching, so the first question is fast).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from qa.engine import Engine, default_engine
+from ui.handlers import Handlers
+
+CSS_PATH = Path(__file__).with_name("style.css")
+TITLE = "Ask 湯道生 · Tencent CSIG interview (Yicai, May 2019)"
+QUEUE_CONCURRENCY = 4
+FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Noto Sans CJK TC",
+         "Noto Sans CJK SC", "PingFang TC", "Microsoft JhengHei", "sans-serif")
+EXAMPLES = (
+    "腾讯会自己做ERP吗?",
+    "騰訊真的沒有中臺能力嗎?",
+    "湯道生現在花最多時間在什麼事上?",
+    "What does Tencent look for when it hires talent?",
+    "Is Dowson Tong worried about Tencent Cloud?",
+    "How do Tencent's business groups work together on to-B?",
+)
+COMPARE_EXAMPLES = ("中台和数据隐私", "What changed after the 930 reorganisation?", "騰訊雲的競爭對手")
+WELCOME = (
+    "**Ask the interview.** 湯道生 (Dowson Tong), president of Tencent's Cloud and Smart "
+    "Industries Group, talked to Yicai in May 2019 about the industrial internet, middle "
+    "platforms, talent and Tencent Cloud. Ask in Chinese or English: each reply is his answer "
+    "verbatim, with the best-matching passage highlighted."
+)
+HEADER = (
+    '<div class="app-head"><div class="app-title">Ask 湯道生 '
+    '<span class="app-sub">Dowson Tong, president of Tencent CSIG · Yicai interview, May 2019'
+    "</span></div></div>"
+)
+API_NOTE = (
+    "**API.** `gradio_client.Client(url).predict(question, 5, api_name=\"/ask\")` returns the "
+    "same JSON object as `qa.ask()` and `python -m qa ask --json`."
+)
+SIMPLIFIED_JS = "(on) => { document.body.classList.toggle('show-simp', !!on); return []; }"
+
+
+def _select_text(evt: gr.SelectData) -> str:
+    value = evt.value
+    if isinstance(value, dict):
+        return str(value.get("value") or value.get("text") or "")
+    if isinstance(value, list | tuple):
+        return str(value[0]) if value else ""
+    return str(value or "")
+
+
+def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
+    """The app over the engine that ``engine_factory`` makes (default: the configured model)."""
+    h = Handlers(engine_factory or default_engine)
+
+    def on_select(history: list, evt: gr.SelectData) -> tuple[str, list]:
+        return h.respond(_select_text(evt), history)
+
+    def on_sample(sample: Any, history: list) -> tuple[str, list]:
+        text = sample[0] if isinstance(sample, list | tuple) and sample else sample
+        return h.respond(str(text or ""), history)
+
+    def compare_both(question: str, top_k: float) -> tuple[str, str]:
+        return h.compare(question, top_k), h.compare_modes(question, top_k)
+
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        gr.HTML(HEADER)
+        status = gr.Markdown(elem_classes="status")
+        with gr.Tabs(elem_id="tabs"):
+            with gr.Tab("Ask", id="ask", elem_id="tab-ask"):
+                chatbot = gr.Chatbot(
+                    elem_id="chat", height=600, show_label=False, placeholder=WELCOME,
+                    latex_delimiters=[], feedback_options=None, buttons=["copy"],
+                    group_consecutive_messages=False,
+                )
+                msg = gr.Textbox(
+                    elem_id="ask-box", show_label=False, lines=1, max_lines=6, autofocus=True,
+                    placeholder="Ask about the interview, in 中文 or English…", submit_btn="Ask",
+                )
+                with gr.Row(equal_height=True):
+                    simplified = gr.Checkbox(label="Also show Simplified Chinese (简体)",
+                                             elem_id="simp-toggle", scale=3)
+                    clear = gr.Button("Clear chat", size="sm", variant="secondary", scale=1)
+                examples = gr.Dataset(components=["textbox"], samples=[[q] for q in EXAMPLES],
+                                      label="Example questions", elem_id="examples")
+            with gr.Tab("Compare", id="compare", elem_id="tab-compare"):
+                with gr.Row(equal_height=True):
+                    cq = gr.Textbox(label="Question", scale=6, elem_id="compare-box",
+                                    placeholder="One question, several candidate answers")
+                    top_k = gr.Slider(1, 13, value=5, step=1, label="Top-k", scale=2)
+                    go = gr.Button("Compare", variant="primary", scale=1, elem_id="compare-go")
+                cex = gr.Dataset(components=["textbox"], samples=[[q] for q in COMPARE_EXAMPLES],
+                                 label="Try", elem_id="compare-examples")
+                gr.Markdown("### Top answers side by side (hybrid retrieval)")
+                cards = gr.HTML(elem_id="compare-cards")
+                gr.Markdown("### The same question under each retrieval mode")
+                modes = gr.HTML(elem_id="compare-modes")
+            with gr.Tab("Browse", id="browse", elem_id="tab-browse"):
+                browse = gr.HTML(elem_id="browse")
+        gr.Markdown(API_NOTE, elem_classes="api-note")
+
+        chat_io = {"inputs": [msg, chatbot], "outputs": [msg, chatbot],
+                   "show_progress": "minimal", "api_visibility": "undocumented"}
+        msg.submit(h.respond, api_name="chat", **chat_io)
+        examples.click(on_sample, inputs=[examples, chatbot], outputs=[msg, chatbot],
+                       show_progress="minimal", api_visibility="undocumented")
+        chatbot.option_select(on_select, inputs=[chatbot], outputs=[msg, chatbot],
+                              show_progress="minimal", api_visibility="undocumented")
+        clear.click(lambda: ("", []), outputs=[msg, chatbot], api_visibility="undocumented")
+        simplified.change(None, inputs=[simplified], outputs=None, js=SIMPLIFIED_JS)
+
+        compare_io = {"inputs": [cq, top_k], "outputs": [cards, modes],
+                      "api_visibility": "undocumented"}
+        go.click(compare_both, api_name="compare", **compare_io)
+        cq.submit(compare_both, **compare_io)
+        cex.click(lambda s, k: (s[0], *compare_both(s[0], k)), inputs=[cex, top_k],
+                  outputs=[cq, cards, modes], api_visibility="undocumented")
+
+        demo.load(h.status, outputs=status, api_visibility="undocumented")
+        demo.load(h.browse, outputs=browse, api_visibility="undocumented")
+        gr.api(h.api_ask, api_name="ask",
+               api_description="Answer a question from the interview: the JSON of qa.ask().")
+    demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY)
+    return demo
+
+
+def theme() -> gr.themes.Base:
+    return gr.themes.Soft(primary_hue="indigo", neutral_hue="slate", font=FONTS)
+
+
+def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None, *,
+           quiet: bool = True, **kwargs: Any) -> str:
+    """Serve *demo* in the background with the app's theme and stylesheet and return the local
+    URL; ``demo.block_thread()`` then waits, ``demo.close()`` stops. Never shares publicly."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    demo.launch(server_name=host, server_port=port, share=False, prevent_thread_lock=True,
+                quiet=quiet, theme=theme(), css_paths=[CSS_PATH], footer_links=["api"],
+                ssr_mode=False, show_error=False, **kwargs)
+    return str(demo.local_url)

@@ -1,0 +1,156 @@
+"""The app's behaviour as plain functions: widget values in, widget values out.
+
+:class:`Handlers` wraps one engine (created lazily, once, thread-safe, from ``engine_factory``) and
+offers what the widgets call: :meth:`~Handlers.respond` (chat), :meth:`~Handlers.compare`,
+:meth:`~Handlers.compare_modes`, :meth:`~Handlers.browse` and :meth:`~Handlers.api_ask` (the JSON
+contract of :func:`qa.ask`). None of them needs a server, so tests call them directly.
+
+Errors stay with the user who caused them: a failure inside a UI handler becomes a friendly message
+in that user's output and a log line; nothing is shared between sessions but the engine, which is
+safe for concurrent use. Only :meth:`~Handlers.api_ask` raises, as ``gradio.Error``, so that API
+clients see a failed call rather than a JSON object that is not the contract.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from qa.engine import MODES, Engine, clean_question
+from qa.errors import QAError
+from ui import render
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, Any]
+EMPTY_PROMPT = ("Ask me something about the interview, in Chinese or English — for example "
+                "“腾讯会自己做ERP吗?” or “What does Tencent look for in talent?”")
+DEFAULT_TOP_K = 5
+
+
+class Handlers:
+    """UI handlers over one lazily created :class:`~qa.engine.Engine`."""
+
+    def __init__(self, engine_factory: Callable[[], Engine]) -> None:
+        self._factory = engine_factory
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, created on first use by exactly one thread."""
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = self._factory()
+        return self._engine
+
+    @property
+    def threshold(self) -> float:
+        return float(self.engine.calibration.threshold)
+
+    # -- Ask ------------------------------------------------------------------------------------
+    def respond(self, message: str | None, history: list[Message] | None
+                ) -> tuple[str, list[Message]]:
+        """One chat turn: returns the cleared textbox and the history with the new messages.
+
+        The user's message is appended as escaped text; the reply is the top answer with evidence,
+        or (when the engine abstains) a "not covered" note whose options are the nearest questions.
+        """
+        history = list(history or [])
+        if not clean_question(message)[0]:
+            history.append({"role": "assistant",
+                            "content": render.message_box(EMPTY_PROMPT, "prompt")})
+            return "", history
+        history.append({"role": "user", "content": render.user_bubble((message or "").strip())})
+        reply, error = _attempt(self._reply, message or "")
+        history.append(reply or {"role": "assistant",
+                                 "content": render.message_box(error or "", "error")})
+        return "", history
+
+    def _reply(self, text: str) -> Message:
+        answer = self.engine.ask(text, top_k=DEFAULT_TOP_K)
+        if answer.answered:
+            return {"role": "assistant", "content": render.answer_reply(answer, self.threshold)}
+        return {"role": "assistant", "content": render.abstain_reply(answer, self.threshold),
+                "options": render.follow_ups(answer)}
+
+    # -- Compare --------------------------------------------------------------------------------
+    def compare(self, question: str | None, top_k: float = DEFAULT_TOP_K) -> str:
+        """The top-k hybrid answers side by side, as HTML."""
+        def run() -> str:
+            answer = self.engine.ask(question, top_k=_k(top_k))
+            if not answer.hits:
+                return render.message_box(EMPTY_PROMPT, "prompt")
+            return render.compare_cards(answer, self.threshold)
+
+        return _html(run)
+
+    def compare_modes(self, question: str | None, top_k: float = DEFAULT_TOP_K) -> str:
+        """The same question under each retrieval mode (hybrid, dense, lexical), as HTML."""
+        def run() -> str:
+            answers = {m: self.engine.ask(question, top_k=_k(top_k), mode=m) for m in MODES}
+            return render.modes_table(answers, self.threshold)
+
+        return _html(run)
+
+    # -- Browse ---------------------------------------------------------------------------------
+    def browse(self) -> str:
+        """The whole interview as HTML."""
+        def run() -> str:
+            e = self.engine
+            return render.browse_page(e.interview, e.translation, e.interview.context)
+
+        return _html(run)
+
+    def status(self) -> str:
+        """One line about what is being served (model, exchanges, abstention threshold)."""
+        def run() -> str:
+            e = self.engine
+            return (f"{len(e.interview)} exchanges · model `{e.encoder.model_id}` · answers "
+                    f"below {round(100 * self.threshold)}% confidence are withheld")
+
+        line, error = _attempt(run)
+        return line or error or ""
+
+    # -- API ------------------------------------------------------------------------------------
+    def api_ask(self, question: str, top_k: int = DEFAULT_TOP_K) -> dict:
+        """The same JSON object as :func:`qa.ask` (``Answer.to_dict()``)."""
+        result, error = _attempt(lambda: self.engine.ask(question or "", top_k=_k(top_k)))
+        if error is not None:
+            import gradio as gr
+
+            raise gr.Error(error)
+        return result.to_dict()
+
+
+def _attempt(fn: Callable[..., Any], *args: Any) -> tuple[Any, str | None]:
+    """``(fn(*args), None)``, or ``(None, friendly message)`` if it raised. This is the UI
+    boundary: whatever goes wrong is logged and stays in the output of the user who caused it."""
+    try:
+        return fn(*args), None
+    except Exception as exc:  # noqa: BLE001 - the boundary; see the docstring
+        return None, _friendly(exc)
+
+
+def _html(fn: Callable[[], str]) -> str:
+    html, error = _attempt(fn)
+    return html if error is None else render.message_box(error, "error")
+
+
+def _k(top_k: Any) -> int:
+    try:
+        return max(1, int(top_k))
+    except (TypeError, ValueError):
+        return DEFAULT_TOP_K
+
+
+def _friendly(exc: Exception) -> str:
+    if isinstance(exc, QAError):
+        log.warning("user-facing error: %s", exc)
+        return f"Sorry, that did not work: {exc}"
+    log.exception("handler failed")
+    return ("Sorry, something went wrong while answering. Please try again or rephrase the "
+            "question; other users are not affected.")

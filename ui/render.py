@@ -1,0 +1,271 @@
+"""HTML for the app: engine results in, one-line HTML strings out.
+
+Every piece of text that comes from the interview or from a user goes through
+:func:`qa.evidence.escape` (directly or via the evidence renderers); the only markup in the output
+is what this module writes. Output has no newlines, so the chat's Markdown renderer keeps each reply
+as one HTML block. Class names are styled by ``ui/style.css``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from qa.corpus import PairTranslation
+from qa.engine import Answer, Hit
+from qa.evidence import Evidence, TextEvidence, escape, explain, render_marked, render_paragraphs
+from qa.parsing import Interview
+
+ANSWERER = "湯道生"
+USER_ECHO_CHARS = 600  # a very long message is shown shortened in the chat (the engine truncates)
+NEAREST = 3  # follow-up questions offered when the engine abstains
+_REASONS = {
+    "dense": "closest in meaning",
+    "dense-en": "closest in meaning (via the English edition)",
+    "lexical": "most shared terms",
+}
+
+
+def confidence_badge(confidence: float, threshold: float) -> str:
+    level = "high" if confidence >= max(0.8, threshold) else "mid" if confidence >= threshold else "low"
+    pct = round(100 * confidence)
+    return (f'<span class="conf conf-{level}" title="how likely the top answer is right">'
+            f"{pct}% confidence</span>")
+
+
+def user_bubble(message: str) -> str:
+    """The user's message as inert text (long ones shortened for display)."""
+    shown = message if len(message) <= USER_ECHO_CHARS else (
+        f"{message[:USER_ECHO_CHARS]} … ({len(message):,} characters in all)")
+    return f'<div class="user-msg">{escape(shown)}</div>'
+
+
+def notice(text: str, kind: str = "note") -> str:
+    return f'<div class="notice notice-{kind}">{escape(text)}</div>'
+
+
+def _section(hit: Hit) -> str:
+    en = hit.translation.section if hit.translation and hit.translation.section else ""
+    return (f'<span class="sec">{escape(hit.pair.section)}</span>'
+            + (f'<span class="sec-en">{escape(en)}</span>' if en else ""))
+
+
+def matched_terms(ev: Evidence, limit: int = 10) -> list[str]:
+    """The query's terms as they appear in the text (``customers``, not the stem ``custom``)."""
+    seen: dict[str, str] = {}
+    for ed in (ev.preferred, ev.zh):
+        for m in (ed.question, *ed.paragraphs):
+            for s, e in m.terms:
+                seen.setdefault(m.text[s:e].lower(), m.text[s:e])
+    return list(seen.values())[:limit]
+
+
+def _why(ev: Evidence) -> str:
+    ed = ev.preferred
+    bits = []
+    if ed.best_paragraph is not None:
+        where = "English edition, " if ed is ev.en else ""
+        bits.append(f"highlighted: {where}paragraph {ed.best_paragraph + 1} of "
+                    f"{len(ed.paragraphs)}, {_REASONS.get(ed.reason, ed.reason)}")
+    terms = matched_terms(ev)
+    if terms:
+        bits.append("matched terms: " + ", ".join(terms))
+    return f'<div class="why">{escape(" · ".join(bits))}</div>' if bits else ""
+
+
+def answer_reply(answer: Answer, threshold: float) -> str:
+    """A chat reply for an answered question: badge, section, interviewer's question, the verbatim
+    answer with highlights, the Simplified script (hidden until toggled) and the English edition."""
+    hit = answer.hits[0]
+    ev = explain(answer.question, hit)
+    head = (f'<div class="reply-head">{confidence_badge(answer.confidence, threshold)}'
+            f'{_section(hit)}<span class="pid">{escape(hit.pair.id)}</span></div>')
+    parts = [head]
+    if answer.notice:
+        parts.append(notice(answer.notice))
+    parts += [
+        f'<div class="who">Interviewer ({escape(hit.pair.asker or "提問")})</div>',
+        f'<div class="ev-q">{render_marked(ev.zh.question)}</div>',
+        f'<div class="who">{ANSWERER}</div>',
+        f'<div class="ev-a" lang="zh-Hant">{render_paragraphs(ev.zh)}</div>',
+        (f'<div class="ev-simp" lang="zh-Hans"><div class="who">简体中文</div>'
+         f'<div class="ev-q">{render_marked(ev.zh.question, simplified=True)}</div>'
+         f'<div class="ev-a">{render_paragraphs(ev.zh, simplified=True)}</div></div>'),
+    ]
+    if ev.en is not None:
+        is_open = " open" if answer.language == "en" else ""
+        parts.append(
+            f'<details class="ev-en"{is_open}><summary>English edition</summary>'
+            f'<div class="ev-q" lang="en">{render_marked(ev.en.question)}</div>'
+            f'<div class="ev-a" lang="en">{render_paragraphs(ev.en)}</div></details>')
+    parts.append(_why(ev))
+    return f'<div class="reply">{"".join(parts)}</div>'
+
+
+def follow_ups(answer: Answer, limit: int = NEAREST) -> list[dict[str, str]]:
+    """Chat options for an abstention: the nearest interviewer questions (English ones for an
+    English query), each asking that question when clicked."""
+    out, seen = [], set()
+    for hit in answer.hits[:limit]:
+        q = hit.pair.question
+        if answer.language == "en" and hit.translation:
+            q = hit.translation.question
+        q = " ".join(q.split())
+        if q in seen:
+            continue
+        seen.add(q)
+        out.append({"value": q, "label": q if len(q) <= 70 else q[:68] + "…"})
+    return out
+
+
+def abstain_reply(answer: Answer, threshold: float) -> str:
+    parts = [f'<div class="reply-head">{confidence_badge(answer.confidence, threshold)}</div>']
+    if answer.notice:
+        parts.append(notice(answer.notice))
+    parts.append(
+        '<p class="abstain-msg"><strong>The interview does not cover this.</strong> '
+        f"{ANSWERER} was not asked about it in this conversation. The nearest questions the "
+        "interviewer did ask are below; click one to read its answer.</p>")
+    items = []
+    for hit in answer.hits[:NEAREST]:
+        en = (f'<span class="near-en">{escape(hit.translation.question)}</span>'
+              if hit.translation else "")
+        items.append(f'<li><span class="pid">{escape(hit.pair.id)}</span>'
+                     f'<span class="near-q">{escape(hit.pair.question)}</span>{en}</li>')
+    if items:
+        parts.append(f'<ol class="nearest">{"".join(items)}</ol>')
+    return f'<div class="reply abstain">{"".join(parts)}</div>'
+
+
+def message_box(text: str, kind: str = "note") -> str:
+    """A reply that is not an answer: a prompt for an empty message, or an error."""
+    return f'<div class="reply reply-{kind}">{notice(text, kind)}</div>'
+
+
+# -- Compare ------------------------------------------------------------------------------------
+def _score(x: float) -> str:
+    return f"{x:.4f}" if abs(x) < 10 else f"{x:.2f}"
+
+
+def _signal_chips(hit: Hit) -> str:
+    s = hit.scores
+    return ('<div class="chips">'
+            f'<span class="chip chip-fused">fused {_score(hit.score)}</span>'
+            f'<span class="chip chip-dense">dense {_score(s["dense"])} · #{int(s["dense_rank"])}</span>'
+            f'<span class="chip chip-lex">lexical {_score(s["lexical"])} · '
+            f'#{int(s["lexical_rank"])}</span></div>')
+
+
+def compare_cards(answer: Answer, threshold: float) -> str:
+    """The top-k hits side by side: rank, section, scores, question and highlighted answer."""
+    if not answer.hits:
+        return message_box("Type a question to compare the top answers.", "prompt")
+    cards = []
+    for hit in answer.hits:
+        ev = explain(answer.question, hit)
+        cards.append(
+            f'<div class="card" style="--h:{_hue(hit.pair.id)}">'
+            f'<div class="card-head"><span class="rank">#{hit.rank}</span>'
+            f'<span class="pid">{escape(hit.pair.id)}</span>{_section(hit)}</div>'
+            f"{_signal_chips(hit)}"
+            f'<div class="ev-q">{render_marked(ev.zh.question)}</div>'
+            f"{_card_answer(ev.zh)}</div>")
+    verdict = ("answered" if answer.answered else "abstains: the interview does not cover this")
+    head = (f'<div class="cmp-head">{confidence_badge(answer.confidence, threshold)}'
+            f'<span class="verdict">{escape(answer.mode)} · {escape(verdict)}</span></div>')
+    extra = notice(answer.notice) if answer.notice else ""
+    return f'<div class="compare">{head}{extra}<div class="cards">{"".join(cards)}</div></div>'
+
+
+def _card_answer(ed: TextEvidence) -> str:
+    """The best paragraph of a hit's answer, then the whole answer behind a disclosure."""
+    best = ed.best_paragraph if ed.best_paragraph is not None else 0
+    one = TextEvidence(ed.language, ed.question, (ed.paragraphs[best],),
+                       None if ed.best_paragraph is None else 0, ed.reason)
+    n = len(ed.paragraphs)
+    whole = (f'<details class="whole"><summary>whole answer ({n} paragraphs)</summary>'
+             f"{render_paragraphs(ed)}</details>") if n > 1 else ""
+    return f'<div class="ev-a" lang="zh-Hant">{render_paragraphs(one)}</div>{whole}'
+
+
+def modes_table(answers: Mapping[str, Answer], threshold: float) -> str:
+    """How the ranking changes between retrieval modes: one column per mode, arrows relative to
+    hybrid, each pair with its own colour so a user can follow it across columns."""
+    modes = list(answers)
+    if not modes or not answers[modes[0]].hits:
+        return ""
+    base = {h.pair.id: h.rank for h in answers[modes[0]].hits}
+    head = "".join(
+        f'<th><div class="mode">{escape(m)}</div>'
+        f"{confidence_badge(answers[m].confidence, threshold)}</th>" for m in modes)
+    rows = []
+    for r in range(len(answers[modes[0]].hits)):
+        cells = [f'<td class="rk">#{r + 1}</td>']
+        for m in modes:
+            hits = answers[m].hits
+            if r >= len(hits):
+                cells.append("<td></td>")
+                continue
+            h = hits[r]
+            cells.append(f'<td><div class="mcell" style="--h:{_hue(h.pair.id)}">'
+                         f'<span class="pid">{escape(h.pair.id)}</span>{_move(base, h)}'
+                         f'<span class="mq">{escape(_short(h.pair.question))}</span>'
+                         f'<span class="ms">{_score(h.score)}</span></div></td>')
+        rows.append(f'<tr>{"".join(cells)}</tr>')
+    return (f'<table class="modes"><thead><tr><th></th>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
+
+
+def _move(base: dict[str, int], hit: Hit) -> str:
+    was = base.get(hit.pair.id)
+    if was is None:
+        return '<span class="mv mv-new" title="not in the hybrid top-k">new</span>'
+    if was == hit.rank:
+        return ""
+    up = was > hit.rank
+    return (f'<span class="mv mv-{"up" if up else "down"}" title="hybrid rank #{was}">'
+            f'{"▲" if up else "▼"}{abs(was - hit.rank)}</span>')
+
+
+def _short(text: str, n: int = 48) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _hue(pair_id: str) -> int:
+    digits = "".join(c for c in pair_id if c.isdigit())
+    return (int(digits or 0) * 137) % 360
+
+
+# -- Browse -------------------------------------------------------------------------------------
+def browse_page(interview: Interview, translation: Mapping[str, PairTranslation],
+                lead: Sequence[str] = ()) -> str:
+    """The whole interview, exchange by exchange under its section headings."""
+    out = []
+    if lead:
+        paras = "".join(f"<p>{escape(p)}</p>" for p in lead)
+        out.append(f'<details class="lead"><summary>Introduction (導讀)</summary>{paras}</details>')
+    toc = "".join(f'<li><a href="#sec-{i}">{escape(s)}</a></li>'
+                  for i, s in enumerate(interview.sections))
+    out.append(f'<ol class="toc">{toc}</ol>')
+    current = None
+    for pair in interview.pairs:
+        tr = translation.get(pair.id)
+        if pair.section != current:
+            current = pair.section
+            i = interview.sections.index(pair.section)
+            en = f'<span class="sec-en">{escape(tr.section)}</span>' if tr and tr.section else ""
+            out.append(f'<h3 class="b-sec" id="sec-{i}">{escape(pair.section)}{en}</h3>')
+        answer = "".join(f"<p>{escape(p)}</p>" for p in pair.answer_paragraphs)
+        english = ""
+        if tr:
+            en_answer = "".join(f"<p>{escape(p)}</p>" for p in tr.answer_paragraphs)
+            english = (f'<details class="ev-en"><summary>English edition</summary>'
+                       f'<p class="b-q">{escape(tr.question)}</p>{en_answer}</details>')
+        out.append(
+            f'<div class="b-pair" id="{escape(pair.id)}"><div class="b-head">'
+            f'<span class="pid">{escape(pair.id)}</span></div>'
+            f'<p class="b-q"><span class="who-inline">{escape(pair.asker or "提問")}:</span>'
+            f"{escape(pair.question)}</p>"
+            f'<div class="b-a" lang="zh-Hant"><span class="who-inline">{ANSWERER}:</span>'
+            f"{answer}</div>{english}</div>")
+    return f'<div class="browse">{"".join(out)}</div>'

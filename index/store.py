@@ -32,7 +32,7 @@ from index.lexical import LexicalIndex
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 DENSE_FILE = "dense.faiss"
 PASSAGES_FILE = "passages.json"
@@ -44,9 +44,10 @@ class Passage:
     """One embedded text: which pair it belongs to, what part of it, and the text embedded."""
 
     pair_id: str
-    kind: str  # "question", "answer", "question_en", "answer_en"
+    kind: str  # "question", "answer", "sentence", and the same with "_en" for the translation
     text: str
     paragraph: int = -1  # index of the answer paragraph, -1 for questions
+    variant: str = ""  # "zh-Hans" for a Simplified-script copy of the verbatim text
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ def load_or_build(
                 say(f"loaded indexes from {directory}")
                 return indexes
             reason = "the stored index does not match the corpus"
-        except Exception as exc:  # a corrupt file that still matched its checksum, etc.
+        except Exception as exc:  # noqa: BLE001 - a corrupt file that matched its checksum, etc.
             reason = f"the stored index could not be read ({type(exc).__name__}: {exc})"
     log.info("building indexes in %s: %s", directory, reason)
     say(f"building indexes ({reason}) …")

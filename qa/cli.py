@@ -32,7 +32,7 @@ def _engine(args: argparse.Namespace, rebuild: bool = False):
 
 
 def _print_answer(ans: dict, width: int = 88) -> None:
-    fill = lambda s, ind="    ": textwrap.fill(s, width, initial_indent=ind, subsequent_indent=ind)  # noqa: E731
+    fill = lambda s, ind="    ": textwrap.fill(s, width, initial_indent=ind, subsequent_indent=ind)
     print(f"Q: {ans['question']}")
     if ans.get("notice"):
         print(f"   (note: {ans['notice']})")

@@ -3,20 +3,26 @@
 - :func:`load_translation` reads ``<interview stem>.en.json`` beside the interview, if present, and
   checks it lines up with the pairs (same ids, same paragraph counts); a translation that does not
   line up is ignored with a warning, so an interview without one still works.
-- :func:`make_corpus` turns pairs into passages for the dense index (each question with its section
-  heading, each answer paragraph, and the English counterparts) and one BM25 document per pair.
+- :func:`make_corpus` turns pairs into passages for the dense index and one BM25 document per pair.
+  A pair's passages: its question with and without the section heading, each answer paragraph, each
+  sentence of the answer, the English counterparts of all of these, and Simplified-script copies of
+  the Chinese ones (users mostly type Simplified; the model matches same-script text better).
+  Measured on the dev split (dense only, Recall@1): paragraphs and questions 0.744; + sentences
+  0.795; + Simplified copies and the bare question 0.821.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from index.store import Corpus, Passage
 from qa.parsing import Interview, QAPair, read_text
-from qa.text import tokenize
+from qa.text import to_simplified, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -63,27 +69,51 @@ def _question_text(section: str, question: str) -> str:
     return f"{section}\n{question}" if section else question
 
 
+_SENTENCE = re.compile(r"(?<=[。?!;!?;])|(?<=[.!?;])\s+")
+MIN_SENTENCE_CHARS = 8
+
+
+def sentences(paragraph: str) -> list[str]:
+    """The sentences of a paragraph (Chinese or English), dropping fragments shorter than 8 chars."""
+    parts = [p.strip() for p in _SENTENCE.split(paragraph)]
+    return [p for p in parts if len(p) >= MIN_SENTENCE_CHARS]
+
+
+def _pair_passages(pair_id: str, section: str, question: str, paragraphs: tuple[str, ...],
+                   suffix: str = "") -> Iterator[Passage]:
+    yield Passage(pair_id, f"question{suffix}", _question_text(section, question))
+    if section:
+        yield Passage(pair_id, f"question{suffix}", question)
+    for i, text in enumerate(paragraphs):
+        yield Passage(pair_id, f"answer{suffix}", text, i)
+        sents = sentences(text)
+        if len(sents) > 1:
+            yield from (Passage(pair_id, f"sentence{suffix}", s, i) for s in sents)
+
+
 def make_corpus(interview: Interview, translation: dict[str, PairTranslation] | None = None
                 ) -> Corpus:
     translation = translation or {}
     passages: list[Passage] = []
     docs: list[tuple[str, ...]] = []
     for pair in interview.pairs:
-        passages.append(Passage(pair.id, "question", _question_text(pair.section, pair.question)))
-        passages.extend(
-            Passage(pair.id, "answer", text, i) for i, text in enumerate(pair.answer_paragraphs)
-        )
+        own = list(_pair_passages(pair.id, pair.section, pair.question, pair.answer_paragraphs))
+        passages.extend(own)
+        seen = {p.text for p in own}
+        for p in own:
+            hans = to_simplified(p.text)
+            if hans not in seen:
+                seen.add(hans)
+                passages.append(Passage(p.pair_id, p.kind, hans, p.paragraph, variant="zh-Hans"))
         tokens = tokenize(_lexical_text(pair))
         tr = translation.get(pair.id)
         if tr:
-            passages.append(Passage(pair.id, "question_en", _question_text(tr.section, tr.question)))
-            passages.extend(
-                Passage(pair.id, "answer_en", text, i) for i, text in enumerate(tr.answer_paragraphs)
-            )
-            tokens += tokenize(" ".join((tr.section, tr.question, tr.answer)))
+            passages.extend(_pair_passages(pair.id, tr.section, tr.question, tr.answer_paragraphs,
+                                           suffix="_en"))
+            tokens += tokenize(f"{tr.section} {tr.question} {tr.answer}")
         docs.append(tuple(tokens))
     return Corpus(tuple(passages), tuple(docs), tuple(p.id for p in interview.pairs))
 
 
 def _lexical_text(pair: QAPair) -> str:
-    return " ".join((pair.section, pair.question, pair.answer))
+    return f"{pair.section} {pair.question} {pair.answer}"

@@ -187,18 +187,16 @@ class Engine:
         top_k = max(1, min(int(top_k), len(self._pairs)))
         cleaned = [clean_question(q) for q in questions]
         todo = [i for i, (q, _) in enumerate(cleaned) if q]
-        vecs = self.encode([cleaned[i][0] for i in todo]) if todo and mode != "lexical" else None
+        # Dense scores are computed in every mode: the confidence uses them even when the ranking
+        # is lexical only.
+        vecs = self.encode([cleaned[i][0] for i in todo]) if todo else None
         out: list[Answer] = []
         for i, (q, notice) in enumerate(cleaned):
             if not q:
                 out.append(Answer(question=q, answered=False, confidence=0.0, hits=(),
                                   notice="the question is empty", mode=mode))
                 continue
-            if vecs is not None:
-                dense, arg = self._dense(vecs[todo.index(i)][None, :])
-            else:
-                dense = np.zeros(len(self._pairs))
-                arg = np.full(len(self._pairs), -1)
+            dense, arg = self._dense(vecs[todo.index(i)][None, :])
             out.append(self._answer(q, notice, dense, arg, top_k, mode))
         return out
 

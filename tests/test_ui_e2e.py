@@ -80,6 +80,7 @@ def test_empty_question_is_a_normal_unanswered_result(client):
 
 def test_concurrent_users_and_one_users_error_stays_theirs(url, engine):
     from gradio_client import Client
+    from gradio_client.exceptions import AppError
 
     questions = ["騰訊的中臺", "boom", "Tencent Cloud", "人才標準", "ERP", "boom", "to B"]
 
@@ -87,7 +88,7 @@ def test_concurrent_users_and_one_users_error_stays_theirs(url, engine):
         client = Client(url, verbose=False)  # one session per user
         try:
             return q, client.predict(q, 3, api_name="/ask"), None
-        except Exception as exc:  # the client raises for the failed call
+        except AppError as exc:  # the failed call, with the app's message
             return q, None, exc
 
     with ThreadPoolExecutor(max_workers=len(questions)) as pool:

@@ -28,13 +28,17 @@ TITLE = "Ask 湯道生 · Tencent CSIG interview (Yicai, May 2019)"
 QUEUE_CONCURRENCY = 4
 FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Noto Sans CJK TC",
          "Noto Sans CJK SC", "PingFang TC", "Microsoft JhengHei", "sans-serif")
-EXAMPLES = (
+STARTERS = (  # shown in the empty chat
     "腾讯会自己做ERP吗?",
     "騰訊真的沒有中臺能力嗎?",
-    "湯道生現在花最多時間在什麼事上?",
+    "Is Tencent Cloud losing money?",
     "What does Tencent look for when it hires talent?",
-    "Is Dowson Tong worried about Tencent Cloud?",
+)
+EXAMPLES = (  # always shown under the input
+    "湯道生現在花最多時間在什麼事上?",
+    "做to B和to C有什么不同?",
     "How do Tencent's business groups work together on to-B?",
+    "Why did Tencent keep serving Panda TV?",
 )
 COMPARE_EXAMPLES = ("中台和数据隐私", "What changed after the 930 reorganisation?", "騰訊雲的競爭對手")
 WELCOME = (
@@ -52,7 +56,14 @@ API_NOTE = (
     "**API.** `gradio_client.Client(url).predict(question, 5, api_name=\"/ask\")` returns the "
     "same JSON object as `qa.ask()` and `python -m qa ask --json`."
 )
-SIMPLIFIED_JS = "(on) => { document.body.classList.toggle('show-simp', !!on); return []; }"
+# Shows or hides every reply's Simplified copy on the client: a page-level <style> element (the
+# app's own stylesheet is scoped by Gradio, so a class on <body> would not reach it).
+SIMPLIFIED_JS = """(on) => {
+  let s = document.getElementById('simp-style');
+  if (!s) { s = document.createElement('style'); s.id = 'simp-style'; document.head.append(s); }
+  s.textContent = on ? '.ev-simp { display: block !important; }' : '';
+  return [];
+}"""
 
 
 def _select_text(evt: gr.SelectData) -> str:
@@ -87,6 +98,7 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
                     elem_id="chat", height=600, show_label=False, placeholder=WELCOME,
                     latex_delimiters=[], feedback_options=None, buttons=["copy"],
                     group_consecutive_messages=False,
+                    examples=[{"text": q, "display_text": q} for q in STARTERS],
                 )
                 msg = gr.Textbox(
                     elem_id="ask-box", show_label=False, lines=1, max_lines=6, autofocus=True,
@@ -97,9 +109,9 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
                                              elem_id="simp-toggle", scale=3)
                     clear = gr.Button("Clear chat", size="sm", variant="secondary", scale=1)
                 examples = gr.Dataset(components=["textbox"], samples=[[q] for q in EXAMPLES],
-                                      label="Example questions", elem_id="examples")
+                                      label="More example questions", elem_id="examples")
             with gr.Tab("Compare", id="compare", elem_id="tab-compare"):
-                with gr.Row(equal_height=True):
+                with gr.Row():
                     cq = gr.Textbox(label="Question", scale=6, elem_id="compare-box",
                                     placeholder="One question, several candidate answers")
                     top_k = gr.Slider(1, 13, value=5, step=1, label="Top-k", scale=2)
@@ -119,6 +131,8 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
         msg.submit(h.respond, api_name="chat", **chat_io)
         examples.click(on_sample, inputs=[examples, chatbot], outputs=[msg, chatbot],
                        show_progress="minimal", api_visibility="undocumented")
+        chatbot.example_select(on_select, inputs=[chatbot], outputs=[msg, chatbot],
+                               show_progress="minimal", api_visibility="undocumented")
         chatbot.option_select(on_select, inputs=[chatbot], outputs=[msg, chatbot],
                               show_progress="minimal", api_visibility="undocumented")
         clear.click(lambda: ("", []), outputs=[msg, chatbot], api_visibility="undocumented")

@@ -120,7 +120,7 @@ def _check(directory: Path, want: dict) -> str | None:
         "model_id": "the model changed",
         "model_fingerprint": "the model weights changed",
         "dim": "the vector dimension changed",
-        "corpus_hash": "the interview text changed",
+        "corpus_hash": "the indexed corpus changed (interview text or tokenisation)",
         "num_passages": "the number of passages changed",
     }
     for key, label in labels.items():

@@ -92,11 +92,23 @@ def fold(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
+_RUNS = re.compile(r"[a-z0-9][a-z0-9&'\-.]*[a-z0-9]|[a-z0-9]|[\u3400-\u9fff\uf900-\ufaff]+")
+
+
 def segment(text: str) -> list[str]:
-    """jieba segmentation of already-folded text (spaces dropped), punctuation kept."""
-    with _lock:  # jieba's Tokenizer is not documented as thread-safe
-        words = _jieba().lcut(text)
-    return [w for w in (w.strip() for w in words) if w]
+    """Words of already-folded text: Latin/digit words whole, Han runs segmented by jieba.
+
+    Latin words never go through jieba, so a dictionary entry such as ``erp`` cannot split
+    ``enterprises``. Punctuation and spaces are dropped.
+    """
+    out: list[str] = []
+    for run in _RUNS.findall(text):
+        if run[0].isascii():
+            out.append(run)
+        else:
+            with _lock:  # jieba's Tokenizer is not documented as thread-safe
+                out.extend(w for w in _jieba().lcut(run) if w.strip())
+    return out
 
 
 def _stem(word: str) -> str:

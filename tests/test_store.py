@@ -56,7 +56,7 @@ def test_round_trip_loads_without_re_embedding(tmp_path):
 
 
 @pytest.mark.parametrize("change, reason", [
-    (lambda: (corpus("gamma"), TinyEncoder()), "interview text changed"),
+    (lambda: (corpus("gamma"), TinyEncoder()), "indexed corpus changed"),
     (lambda: (corpus(), TinyEncoder("tiny-v2")), "model weights changed"),
 ])
 def test_stale_manifest_rebuilds_and_says_why(tmp_path, change, reason):

@@ -27,16 +27,23 @@ def _port(value: str) -> int:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m ui", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(
+        prog="python -m ui",
+        description="Serve the interview Q&A web app (Ask, Compare, Browse) on this machine.")
     p.add_argument("--host", default="127.0.0.1",
                    help="interface to bind (default 127.0.0.1; 0.0.0.0 exposes it on the network)")
-    p.add_argument("--port", type=_port, default=_port(os.environ.get("PORT", "7860")),
-                   help="port (default $PORT or 7860)")
+    p.add_argument("--port", type=_port, default=None, help="port (default $PORT or 7860)")
     p.add_argument("--model", default=None,
                    help="embedding model (default $QA_MODEL or the bundled multilingual-e5-small)")
     p.add_argument("--interview", default=None, help="interview file (default: the bundled one)")
     p.add_argument("--rebuild", action="store_true", help="rebuild the indexes even if cached")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.port is None:
+        try:
+            args.port = _port(os.environ.get("PORT") or "7860")
+        except argparse.ArgumentTypeError as exc:
+            p.error(f"$PORT: {exc}")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:

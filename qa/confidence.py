@@ -1,8 +1,9 @@
 """Confidence and abstention: retrieval signals → a probability that the top answer is right.
 
 In: the per-pair dense and lexical scores of one query and the fused order. Out: :class:`Features`
-(best dense cosine, its margin over the runner-up, BM25 of the top pair, the share of the query's
-content words found in the top pair, whether both signals agree on the top pair) and, through a
+(best dense cosine, its margin over the runner-up and over the mean, BM25 of the top pair, the
+share of the query's content words found in the top pair and in the whole interview, whether both
+signals agree on the top pair) and, through a
 :class:`Calibration` (a logistic model plus fusion settings fitted on the *dev* split of the labelled
 questions by ``python -m qa calibrate``), a confidence in [0, 1] and a threshold below which the
 engine abstains. Calibrations are stored per model fingerprint in ``qa/data/calibration.json``; a
@@ -25,7 +26,8 @@ from qa.config import DATA_DIR
 log = logging.getLogger(__name__)
 
 CALIBRATION_FILE = DATA_DIR / "calibration.json"
-FEATURES = ("dense_top", "dense_margin", "dense_spread", "lexical_top", "coverage", "agree")
+FEATURES = ("dense_top", "dense_margin", "dense_spread", "lexical_top", "coverage", "agree",
+            "unseen")
 
 
 @dataclass(frozen=True)
@@ -36,16 +38,18 @@ class Features:
     lexical_top: float  # BM25 of the top pair
     coverage: float  # IDF-weighted share of the query's content words found in the top pair
     agree: float  # 1 when dense and lexical rank the same pair first
+    unseen: float  # IDF-weighted share of the query's content words the interview never uses
 
     @classmethod
     def compute(cls, dense: np.ndarray, lexical: np.ndarray, order: np.ndarray,
                 query_tokens: Sequence[str], top_vocab: frozenset[str],
-                idf: Callable[[str], float]) -> Features:
+                idf: Callable[[str], float], vocab: frozenset[str]) -> Features:
         ds = np.sort(dense)[::-1]
         top = int(order[0])
         unique = set(query_tokens)
         total = sum(idf(t) for t in unique)
         coverage = sum(idf(t) for t in unique & top_vocab) / total if total > 0 else 0.0
+        unseen = sum(idf(t) for t in unique - vocab) / total if total > 0 else 1.0
         agree = float(int(np.argmax(dense)) == int(np.argmax(lexical)) and lexical.max() > 0)
         return cls(
             dense_top=float(dense[top]),
@@ -54,6 +58,7 @@ class Features:
             lexical_top=float(lexical[top]),
             coverage=float(coverage),
             agree=agree,
+            unseen=float(unseen),
         )
 
     def vector(self) -> list[float]:
@@ -71,7 +76,7 @@ class Calibration:
     bias: float = -20.0
     coef: dict[str, float] = field(default_factory=lambda: {
         "dense_top": 22.0, "dense_margin": 20.0, "dense_spread": 0.0, "lexical_top": 0.0,
-        "coverage": 3.0, "agree": 1.0})
+        "coverage": 3.0, "agree": 1.0, "unseen": -2.0})
     threshold: float = 0.5
     fitted_on: str = "hand-set fallback"
 

@@ -119,6 +119,7 @@ class Engine:
             for t in vocab:
                 df[t] = df.get(t, 0) + 1
         n_docs = len(self._lex_vocab)
+        self._vocab = frozenset(df)
         # BM25's idf; a word the interview never uses gets the highest weight (df = 0)
         self._idf = lambda t: math.log((n_docs - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5) + 1)
         self._encode_lock = threading.Lock()
@@ -218,7 +219,7 @@ class Engine:
         feats = Features.compute(
             dense=dense, lexical=lexical, order=order, query_tokens=tokens,
             top_vocab=self._lex_vocab[int(np.flatnonzero(self._lex_pos == order[0])[0])],
-            idf=self._idf,
+            idf=self._idf, vocab=self._vocab,
         )
         confidence = self.calibration.confidence(feats, mode)
         hits = []

@@ -92,7 +92,7 @@ def fold(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
-_RUNS = re.compile(r"[a-z0-9][a-z0-9&'\-.]*[a-z0-9]|[a-z0-9]|[\u3400-\u9fff\uf900-\ufaff]+")
+_RUNS = re.compile(r"[a-z0-9][a-z0-9&\-.]*[a-z0-9]|[a-z0-9]|[\u3400-\u9fff\uf900-\ufaff]+")
 
 
 def segment(text: str) -> list[str]:

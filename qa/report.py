@@ -1,0 +1,162 @@
+"""Evaluation report: ``python -m qa eval --report DIR`` → ``DIR/report.md`` and PNG plots.
+
+In: an engine and the labelled questions. Out: a Markdown report with the metrics per split
+(``test`` is the held-out split that calibration never sees), per language and per question kind, the
+retrieval modes and fusion settings side by side, the misses with their top 3, and two plots: the
+confidence of in-scope vs. out-of-scope questions with the abstention threshold, and the best dense
+cosine of both groups (why a plain cosine cut-off cannot separate them).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import replace
+from pathlib import Path
+
+from qa.evaluate import EvalResult, evaluate, load_questions
+
+
+def _pct(x: float) -> str:
+    return f"{x:.3f}"
+
+
+def _metrics_row(name: str, r: EvalResult) -> str:
+    m = r.metrics
+    langs = m["recall@1_by_lang"]
+    return (f"| {name} | {m['n_inscope']} | {_pct(m['recall@1'])} | {_pct(m['recall@3'])} | "
+            f"{_pct(m['mrr'])} | {_pct(langs.get('zh-Hans', 0))} | {_pct(langs.get('zh-Hant', 0))} "
+            f"| {_pct(langs.get('en', 0))} | {m['oos_declined']}/{m['n_oos']} | "
+            f"{m['inscope_declined']}/{m['n_inscope']} |")
+
+
+_HEADER = ("| run | in-scope | Recall@1 | Recall@3 | MRR | R@1 zh-Hans | R@1 zh-Hant | R@1 en | "
+           "out-of-scope declined | in-scope declined |\n|---|---|---|---|---|---|---|---|---|---|")
+
+
+def _by_kind(r: EvalResult) -> list[str]:
+    groups = defaultdict(list)
+    for o in r.outcomes:
+        if o.item.expected:
+            groups[o.item.kind or "?"].append(o.rank == 1)
+    return [f"| {k} | {len(v)} | {_pct(sum(v) / len(v))} |" for k, v in sorted(groups.items())]
+
+
+def _plots(results: dict[str, EvalResult], threshold: float, out: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    r = results["all"]
+    groups = {
+        "in-scope": [o.answer for o in r.outcomes if o.item.expected],
+        "out-of-scope": [o.answer for o in r.outcomes if not o.item.expected],
+    }
+    names = []
+    for fname, title, getter, line in (
+        ("confidence.png", "Confidence by group (all labelled questions)",
+         lambda a: a.confidence, threshold),
+        ("dense_top.png", "Best dense cosine by group: the groups overlap",
+         lambda a: a.features.dense_top, None),
+    ):
+        fig, ax = plt.subplots(figsize=(7, 3.6), dpi=110)
+        for (label, answers), colour in zip(groups.items(), ("#2a9d8f", "#e76f51"), strict=True):
+            ax.hist([getter(a) for a in answers], bins=30, alpha=0.65, label=f"{label} "
+                    f"({len(answers)})", color=colour)
+        if line is not None:
+            ax.axvline(line, color="black", linestyle="--", label=f"threshold {line:.2f}")
+        ax.set_title(title)
+        ax.set_ylabel("questions")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(out / fname)
+        plt.close(fig)
+        names.append(fname)
+    return names
+
+
+def write_report(engine, directory: str | Path, questions: str | Path) -> Path:
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    items = {s: load_questions(questions, split=s) for s in ("all", "dev", "test")}
+    results = {s: evaluate(engine, items[s], split=s) for s in items}
+    cal = engine.calibration
+
+    lines = [
+        "# Retrieval and abstention report",
+        "",
+        f"Generated {time.strftime('%Y-%m-%d %H:%M')} by `python -m qa eval --report {directory}` "
+        f"on `{Path(questions).name}`; model `{engine.encoder.model_id}` "
+        f"(fingerprint `{engine.encoder.fingerprint[:12]}`).",
+        "",
+        "The **test** split is held out: fusion weights and the abstention rule are fitted on the "
+        f"**dev** split only (`python -m qa calibrate`; calibration: {cal.fitted_on}).",
+        "",
+        "## Metrics (hybrid, the default)",
+        "",
+        _HEADER,
+        *(_metrics_row(s, results[s]) for s in ("test", "dev", "all")),
+        "",
+        "## Retrieval modes and fusion on the held-out test split",
+        "",
+        _HEADER,
+    ]
+    test = items["test"]
+    for mode in ("dense", "lexical"):
+        lines.append(_metrics_row(f"{mode} only", evaluate(engine, test, mode=mode, split="test")))
+    saved = engine.calibration
+    try:
+        engine.calibration = replace(saved, fusion="rrf", rrf_k=60.0, w_dense=1.0, w_lexical=1.0)
+        lines.append(_metrics_row("hybrid, plain RRF (k=60, equal weights)",
+                                  evaluate(engine, test, split="test")))
+    finally:
+        engine.calibration = saved
+    lines.append(_metrics_row(f"hybrid, calibrated ({cal.fusion}, k={cal.rrf_k:g}, "
+                              f"w_dense={cal.w_dense:g}, w_lexical={cal.w_lexical:g})",
+                              results["test"]))
+    lines += [
+        "",
+        "## Recall@1 by question kind (test split)",
+        "",
+        "| kind | questions | Recall@1 |",
+        "|---|---|---|",
+        *_by_kind(results["test"]),
+        "",
+        "## Abstention",
+        "",
+        "Confidence is a logistic model of these features (fitted coefficients):",
+        "",
+        "| feature | coefficient |",
+        "|---|---|",
+        *(f"| {k} | {v:+.2f} |" for k, v in cal.coef.items()),
+        f"| bias | {cal.bias:+.2f} |",
+        "",
+        f"The engine answers when confidence ≥ **{cal.threshold:.3f}**.",
+        "",
+    ]
+    for name in _plots(results, cal.threshold, out):
+        lines += [f"![{name}]({name})", ""]
+    lines += ["## Misses", "", "Questions whose expected pair is not ranked first, with the top 3, "
+              "and out-of-scope questions the engine answered anyway.", ""]
+    for split in ("test", "dev"):
+        r = results[split]
+        lines += [f"### {split}", "", "| id | lang | question | expected | top 3 | answered |",
+                  "|---|---|---|---|---|---|"]
+        for o in r.outcomes:
+            wrong = (o.item.expected and o.rank != 1) or (not o.item.expected and o.answer.answered)
+            if not wrong:
+                continue
+            top3 = ", ".join(f"{h.pair.id} ({h.score:.3f})" for h in o.answer.hits[:3])
+            q = o.item.question.replace("|", "\\|")
+            lines.append(f"| {o.item.id} | {o.item.lang} | {q} | {o.item.expected or '—'} | "
+                         f"{top3} | {o.answer.confidence:.2f} {'yes' if o.answer.answered else 'no'}"
+                         " |")
+        lines.append("")
+    lines.append(f"_Report computed in {time.perf_counter() - t0:.1f} s._")
+    path = out / "report.md"
+    tmp = path.with_suffix(".md.tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path

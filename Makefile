@@ -24,9 +24,9 @@ test: setup browser
 
 # Debian's headless Chromium for the browser test (installed when we are root and it is missing).
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
 	      || echo "warning: could not install chromium; the browser test will be skipped"; \
 	  else echo "note: /usr/bin/chromium missing; the browser test will be skipped (apt-get install chromium)"; fi; \
 	fi

@@ -87,12 +87,12 @@ def write_report(engine, directory: str | Path, questions: str | Path) -> Path:
     lines = [
         "# Retrieval and abstention report",
         "",
-        f"Generated {time.strftime('%Y-%m-%d %H:%M')} by `python -m qa eval --report {directory}` "
+        (f"Generated {time.strftime('%Y-%m-%d %H:%M')} by `python -m qa eval --report {directory}` "
         f"on `{Path(questions).name}`; model `{engine.encoder.model_id}` "
-        f"(fingerprint `{engine.encoder.fingerprint[:12]}`).",
+        f"(fingerprint `{engine.encoder.fingerprint[:12]}`)."),
         "",
-        "The **test** split is held out: fusion weights and the abstention rule are fitted on the "
-        f"**dev** split only (`python -m qa calibrate`; calibration: {cal.fitted_on}).",
+        ("The **test** split is held out: fusion weights and the abstention rule are fitted on the "
+        f"**dev** split only (`python -m qa calibrate`; calibration: {cal.fitted_on})."),
         "",
         "## Metrics (hybrid, the default)",
         "",
@@ -138,8 +138,8 @@ def write_report(engine, directory: str | Path, questions: str | Path) -> Path:
     ]
     for name in _plots(results, cal.threshold, out):
         lines += [f"![{name}]({name})", ""]
-    lines += ["## Misses", "", "Questions whose expected pair is not ranked first, with the top 3, "
-              "and out-of-scope questions the engine answered anyway.", ""]
+    lines += ["## Misses", "", ("Questions whose expected pair is not ranked first, with the top 3, "
+              "and out-of-scope questions the engine answered anyway."), ""]
     for split in ("test", "dev"):
         r = results[split]
         lines += [f"### {split}", "", "| id | lang | question | expected | top 3 | answered |",

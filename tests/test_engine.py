@@ -1,0 +1,75 @@
+"""The engine's contract: ranked verbatim answers, scores, confidence, abstention, odd input."""
+
+import pytest
+
+import qa
+from qa.engine import MAX_QUESTION_CHARS
+
+CONTRACT_HIT_KEYS = {"rank", "pair_id", "section", "question", "answer", "score", "scores"}
+
+
+def test_acceptance_erp_question(real_engine):
+    ans = real_engine.ask("腾讯会自己做ERP吗")
+    assert ans.answered
+    assert ans.hits[0].pair.answer.startswith("爲什麼騰訊要把所有的事兒都做了?")
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("騰訊雲什麼時候能盈利?", "p13"),
+    ("Does Tencent have a private cloud product for banks?", "p12"),
+    ("熊猫直播破产", "p05"),
+])
+def test_each_script_and_language_finds_its_answer(real_engine, question, expected):
+    assert real_engine.ask(question).hits[0].pair.id == expected
+
+
+def test_out_of_scope_is_declined_but_still_returns_neighbours(real_engine):
+    ans = real_engine.ask("What's the weather in Shenzhen tomorrow?")
+    assert not ans.answered
+    assert len(ans.hits) == 5 and 0.0 <= ans.confidence < real_engine.calibration.threshold
+
+
+def test_to_dict_is_the_json_contract(real_engine):
+    d = real_engine.ask("中台的难点是什么", top_k=3).to_dict()
+    assert {"question", "answered", "confidence", "hits"} <= set(d)
+    assert [h["rank"] for h in d["hits"]] == [1, 2, 3]
+    for h in d["hits"]:
+        assert CONTRACT_HIT_KEYS <= set(h)
+        assert {"dense", "lexical"} <= set(h["scores"])
+        pair = real_engine.interview.by_id(h["pair_id"])
+        assert h["answer"] == pair.answer and h["question"] == pair.question
+    scores = [h["score"] for h in d["hits"]]
+    assert scores == sorted(scores, reverse=True)
+    assert d["hits"][0]["answer_en"]  # the English edition travels with each hit
+
+
+def test_modes_rank_differently_but_return_the_same_shape(real_engine):
+    q = "Why won't Tencent build ERP software itself?"
+    for mode in ("hybrid", "dense", "lexical"):
+        ans = real_engine.ask(q, mode=mode)
+        assert ans.mode == mode and len(ans.hits) == 5
+    with pytest.raises(ValueError):
+        real_engine.ask(q, mode="magic")
+
+
+def test_empty_and_long_questions(hashing_engine):
+    empty = hashing_engine.ask("   \n\t")
+    assert not empty.answered and empty.hits == () and empty.confidence == 0.0
+    long = hashing_engine.ask("中台" * 5000)
+    assert long.notice and str(MAX_QUESTION_CHARS) in long.notice
+    assert len(long.question) == MAX_QUESTION_CHARS and long.hits
+
+
+def test_control_characters_and_top_k_bounds(hashing_engine):
+    ans = hashing_engine.ask("ERP\x00\x07 市場", top_k=99)
+    assert "\x00" not in ans.question and len(ans.hits) == 13
+    assert len(hashing_engine.ask("ERP", top_k=0).hits) == 1
+
+
+def test_module_level_ask_matches_the_engine(real_engine, monkeypatch):
+    import qa.engine
+
+    monkeypatch.setattr(qa.engine, "_default", real_engine)
+    assert qa.ask("腾讯会自己做ERP吗") == real_engine.ask("腾讯会自己做ERP吗").to_dict()
+    empty = qa.ask("")
+    assert empty["answered"] is False and empty["hits"] == []

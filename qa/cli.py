@@ -31,8 +31,14 @@ def _engine(args: argparse.Namespace, rebuild: bool = False):
                          progress=say)
 
 
-def _print_answer(ans: dict, width: int = 88) -> None:
-    fill = lambda s, ind="    ": textwrap.fill(s, width, initial_indent=ind, subsequent_indent=ind)
+def _fill(text: str, width: int = 88, indent: str = "    ") -> str:
+    """Wrap for a terminal; Han characters are double width, so Chinese wraps at half the count."""
+    wide = sum(1 for ch in text if "\u3000" <= ch <= "\u9fff") > len(text) / 3
+    return textwrap.fill(text, width // 2 if wide else width, initial_indent=indent,
+                         subsequent_indent=indent)
+
+
+def _print_answer(ans: dict) -> None:
     print(f"Q: {ans['question']}")
     if ans.get("notice"):
         print(f"   (note: {ans['notice']})")
@@ -48,8 +54,13 @@ def _print_answer(ans: dict, width: int = 88) -> None:
     print(f"\n  Interviewer: {top['question']}\n")
     print("  湯道生:")
     for para in top["answer"].split("\n\n"):
-        print(fill(para))
+        print(_fill(para))
         print()
+    if ans.get("language") == "en" and top.get("answer_en"):
+        print("  English edition (translation):")
+        for para in top["answer_en"].split("\n\n"):
+            print(_fill(para))
+            print()
     if len(ans["hits"]) > 1:
         print("  Runners-up:")
         for h in ans["hits"][1:]:

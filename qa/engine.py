@@ -24,7 +24,7 @@ from index.store import Corpus, Indexes, Passage, cleanup_stale, load_or_build
 from qa import config
 from qa.confidence import Calibration, Features, load_calibration
 from qa.corpus import PairTranslation, load_translation, make_corpus, translation_path
-from qa.fusion import ranks, rrf, weighted
+from qa.fusion import learned, pair_features, ranks, rrf, weighted
 from qa.parsing import Interview, QAPair, load_interview
 from qa.text import detect_language, tokenize
 
@@ -169,12 +169,25 @@ class Engine:
         out[self._lex_pos] = self.indexes.lexical.scores(tokens)
         return out
 
-    def _fuse(self, dense: np.ndarray, lexical: np.ndarray, mode: str) -> np.ndarray:
+    def coverage(self, tokens: Sequence[str]) -> np.ndarray:
+        """Per pair: the IDF-weighted share of the query's distinct words found in it."""
+        unique = set(tokens)
+        total = sum(self._idf(t) for t in unique)
+        out = np.zeros(len(self._pairs), dtype=np.float64)
+        if total > 0:
+            for doc_i, vocab in enumerate(self._lex_vocab):
+                out[self._lex_pos[doc_i]] = sum(self._idf(t) for t in unique & vocab) / total
+        return out
+
+    def _fuse(self, dense: np.ndarray, lexical: np.ndarray, mode: str,
+              tokens: Sequence[str] = ()) -> np.ndarray:
         s = self.calibration
         if mode == "dense":
             return dense
         if mode == "lexical":
             return lexical + 1e-6 * dense  # dense only breaks ties
+        if s.fusion == "learned":
+            return learned(pair_features(dense, lexical, self.coverage(tokens)), s.ltr_coef)
         if s.fusion == "rrf":
             return rrf({"dense": dense, "lexical": lexical},
                        {"dense": s.w_dense, "lexical": s.w_lexical}, k=s.rrf_k)
@@ -213,7 +226,7 @@ class Engine:
                 top_k: int, mode: str) -> Answer:
         tokens = tokenize(q)
         lexical = self._lexical(tokens)
-        fused = self._fuse(dense, lexical, mode)
+        fused = self._fuse(dense, lexical, mode, tokens)
         order = np.argsort(-fused, kind="stable")
         d_rank, l_rank = ranks(dense), ranks(lexical)
         feats = Features.compute(

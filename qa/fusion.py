@@ -4,6 +4,8 @@
 - :func:`weighted`: a weighted sum of per-signal scores after min-max normalisation over the
   candidates (so a BM25 of 12 and a cosine of 0.85 are comparable).
 - :func:`ranks`: 1-based ranks of a score vector (ties share the better rank).
+- :func:`learned`: a linear model over :func:`pair_features` (scores, ranks, word coverage),
+  fitted as a pairwise-relevant logistic regression on the dev split by ``python -m qa calibrate``.
 """
 
 from __future__ import annotations
@@ -57,3 +59,27 @@ def weighted(signals: Mapping[str, np.ndarray], weights: Mapping[str, float]) ->
     if out is None:
         raise ValueError("weighted fusion needs at least one signal")
     return out
+
+
+PAIR_FEATURES = ("dense_norm", "lexical_norm", "dense_gap", "lexical_ratio", "dense_rr",
+                 "lexical_rr", "coverage")
+
+
+def pair_features(dense: np.ndarray, lexical: np.ndarray, coverage: np.ndarray) -> np.ndarray:
+    """Per-item features for :func:`learned` fusion, shape (n, len(PAIR_FEATURES)).
+
+    Min-max scores, the gap to the best cosine, BM25 relative to the best, reciprocal ranks, and
+    the IDF-weighted share of the query's words the item contains.
+    """
+    d = np.asarray(dense, dtype=np.float64)
+    lx = np.asarray(lexical, dtype=np.float64)
+    return np.stack([
+        minmax(d), minmax(lx), d - d.max(), lx / (lx.max() + 1e-9),
+        1.0 / ranks(d), 1.0 / ranks(lx), np.asarray(coverage, dtype=np.float64),
+    ], axis=1)
+
+
+def learned(features: np.ndarray, coef: Mapping[str, float]) -> np.ndarray:
+    """A linear score over :data:`PAIR_FEATURES` (a learning-to-rank logistic model's logit)."""
+    w = np.array([coef.get(n, 0.0) for n in PAIR_FEATURES])
+    return features @ w + coef.get("bias", 0.0)

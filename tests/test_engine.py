@@ -3,6 +3,7 @@
 import pytest
 
 import qa
+import qa.engine as engine_module
 from qa.engine import MAX_QUESTION_CHARS
 
 CONTRACT_HIT_KEYS = {"rank", "pair_id", "section", "question", "answer", "score", "scores"}
@@ -67,9 +68,7 @@ def test_control_characters_and_top_k_bounds(hashing_engine):
 
 
 def test_module_level_ask_matches_the_engine(real_engine, monkeypatch):
-    import qa.engine
-
-    monkeypatch.setattr(qa.engine, "_default", real_engine)
+    monkeypatch.setattr(engine_module, "_default", real_engine)
     assert qa.ask("腾讯会自己做ERP吗") == real_engine.ask("腾讯会自己做ERP吗").to_dict()
     empty = qa.ask("")
     assert empty["answered"] is False and empty["hits"] == []

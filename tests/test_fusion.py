@@ -42,3 +42,18 @@ def test_constant_signal_contributes_nothing():
 def test_no_signal_is_an_error():
     with pytest.raises(ValueError):
         rrf({})
+
+
+def test_learned_fusion_is_a_linear_score_over_pair_features():
+    from qa.fusion import PAIR_FEATURES, learned, pair_features
+
+    dense = np.array([0.80, 0.90, 0.85])
+    lexical = np.array([6.0, 0.0, 3.0])
+    coverage = np.array([1.0, 0.0, 0.5])
+    f = pair_features(dense, lexical, coverage)
+    assert f.shape == (3, len(PAIR_FEATURES))
+    assert f[1, PAIR_FEATURES.index("dense_rr")] == 1.0  # best cosine has reciprocal rank 1
+    lexical_only = {"lexical_norm": 1.0}
+    assert int(np.argmax(learned(f, lexical_only))) == 0
+    assert int(np.argmax(learned(f, {"dense_norm": 1.0}))) == 1
+    np.testing.assert_allclose(learned(f, {"coverage": 2.0, "bias": 1.0}), 2 * coverage + 1)

@@ -14,6 +14,7 @@ memory with a warning.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -102,19 +103,19 @@ def expected_manifest(corpus: Corpus, encoder) -> dict:
     }
 
 
-def _check(directory: Path, want: dict) -> str | None:
-    """Why the index in *directory* cannot be used, or None when it can."""
+def _check(directory: Path, want: dict) -> tuple[str | None, dict]:
+    """Why the index in *directory* cannot be used (None when it can), and its manifest."""
     mpath = directory / MANIFEST
     if not directory.exists():
-        return "no index yet"
+        return "no index yet", {}
     if not mpath.exists():
-        return "the manifest is missing"
+        return "the manifest is missing", {}
     try:
         have = json.loads(mpath.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        return f"the manifest is unreadable ({exc})"
+        return f"the manifest is unreadable ({exc})", {}
     if not isinstance(have, dict):
-        return "the manifest is not a JSON object"
+        return "the manifest is not a JSON object", {}
     labels = {
         "format_version": "the index format changed",
         "model_id": "the model changed",
@@ -125,17 +126,17 @@ def _check(directory: Path, want: dict) -> str | None:
     }
     for key, label in labels.items():
         if have.get(key) != want[key]:
-            return f"{label} ({have.get(key)!r} → {want[key]!r})"
+            return f"{label} ({have.get(key)!r} → {want[key]!r})", have
     files = have.get("files")
     if not isinstance(files, dict) or not files:
-        return "the manifest lists no files"
+        return "the manifest lists no files", have
     for name, digest in files.items():
         path = directory / name
         if not path.is_file():
-            return f"{name} is missing"
+            return f"{name} is missing", have
         if _sha256(path) != digest:
-            return f"{name} is corrupt (checksum mismatch)"
-    return None
+            return f"{name} is corrupt (checksum mismatch)", have
+    return None, have
 
 
 def _load(directory: Path, manifest: dict) -> Indexes:
@@ -183,10 +184,14 @@ def _swap_into_place(tmp: Path, directory: Path) -> None:
         os.replace(directory, old)
     try:
         os.rename(tmp, directory)
-    except OSError:
+    except OSError as exc:
+        if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+            if old is not None and not directory.exists():
+                os.replace(old, directory)  # put the previous index back
+            raise
         # Another process put a fresh index there first; theirs is as good as ours.
         shutil.rmtree(tmp, ignore_errors=True)
-    if old is not None:
+    if old is not None and old.exists():
         shutil.rmtree(old, ignore_errors=True)
 
 
@@ -199,10 +204,10 @@ def load_or_build(
     """
     say = progress or (lambda msg: None)
     want = expected_manifest(corpus, encoder)
-    reason = "a rebuild was requested" if rebuild else _check(directory, want)
+    reason, have = ("a rebuild was requested", {}) if rebuild else _check(directory, want)
     if reason is None:
         try:
-            indexes = _load(directory, json.loads((directory / MANIFEST).read_text("utf-8")))
+            indexes = _load(directory, have)
             if indexes.dense.size == len(corpus.passages) and indexes.dense.dim == encoder.dim:
                 say(f"loaded indexes from {directory}")
                 return indexes
@@ -224,7 +229,7 @@ def load_or_build(
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:  # faiss reports write errors as RuntimeError
         persisted = False
         log.warning("cannot write the index cache in %s (%s); serving from memory", directory,
                     exc.strerror or exc)

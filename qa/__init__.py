@@ -18,6 +18,9 @@ def ask(question: str, top_k: int = 5, *, mode: str = "hybrid") -> dict:
 
     An empty question returns ``answered: False`` with no hits; it does not raise.
     """
-    from qa.engine import default_engine
+    from qa.engine import Answer, clean_question, default_engine
 
+    if not clean_question(question)[0]:
+        return Answer(question="", answered=False, confidence=0.0, hits=(),
+                      notice="the question is empty", mode=mode).to_dict()
     return default_engine().ask(question, top_k=top_k, mode=mode).to_dict()

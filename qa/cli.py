@@ -70,6 +70,8 @@ def _print_answer(ans: dict) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from qa.engine import clean_question
+
     if args.question:
         questions = [" ".join(args.question)]
     elif sys.stdin is None or sys.stdin.isatty():
@@ -78,7 +80,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 2
     else:
         questions = [line.rstrip("\n") for line in sys.stdin if line.strip()]
-    if not any(q.strip() for q in questions):
+    if not any(clean_question(q)[0] for q in questions):
         print("error: the question is empty; ask something about the interview", file=sys.stderr)
         return 2
     engine = _engine(args)
@@ -208,6 +210,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if args.verbose:
+            raise
+        print(f"error: {type(exc).__name__}: {exc} (run with -v for details)", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

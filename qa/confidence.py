@@ -84,6 +84,8 @@ class Calibration:
     def confidence(self, f: Features, mode: str = "hybrid") -> float:
         z = self.bias + sum(self.coef.get(n, 0.0) * v for n, v in zip(FEATURES, f.vector(),
                                                                       strict=True))
+        if not math.isfinite(z):
+            return 0.0  # a broken signal must never look like certainty
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
     def to_dict(self) -> dict:

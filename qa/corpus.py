@@ -59,7 +59,7 @@ def load_translation(path: Path, interview: Interview) -> dict[str, PairTranslat
                     f"{len(pair.answer_paragraphs)} Chinese ones"
                 )
             out[pair.id] = PairTranslation(rec["question"], answer, sections.get(pair.section, ""))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
         log.warning("ignoring translation %s: it does not match the interview (%s)", path, exc)
         return {}
     return out

@@ -10,6 +10,7 @@ notice.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import re
@@ -53,7 +54,8 @@ class Hit:
             "question": self.pair.question,
             "answer": self.pair.answer,
             "score": round(float(self.score), 6),
-            "scores": {k: round(float(v), 6) for k, v in self.scores.items()},
+            "scores": {k: v if isinstance(v, int) else round(float(v), 6)
+                       for k, v in self.scores.items()},
             "evidence_paragraph": self.evidence.paragraph if self.evidence else None,
         }
         if self.translation:
@@ -87,7 +89,9 @@ class Answer:
 
 def clean_question(text: str | None) -> tuple[str, str | None]:
     """Strip control characters and surrounding space; truncate with a notice if too long."""
-    text = _CONTROL.sub(" ", text or "").strip()
+    # lone surrogates (undecodable bytes, odd JSON) become U+FFFD instead of crashing OpenCC
+    text = (text or "").encode("utf-8", "replace").decode("utf-8")
+    text = _CONTROL.sub(" ", text).strip()
     if len(text) > MAX_QUESTION_CHARS:
         n = len(text)
         return text[:MAX_QUESTION_CHARS], (
@@ -180,8 +184,8 @@ class Engine:
         return out
 
     def _fuse(self, dense: np.ndarray, lexical: np.ndarray, mode: str,
-              tokens: Sequence[str] = ()) -> np.ndarray:
-        s = self.calibration
+              tokens: Sequence[str] = (), calibration: Calibration | None = None) -> np.ndarray:
+        s = calibration or self.calibration
         if mode == "dense":
             return dense
         if mode == "lexical":
@@ -224,9 +228,10 @@ class Engine:
 
     def _answer(self, q: str, notice: str | None, dense: np.ndarray, arg: np.ndarray,
                 top_k: int, mode: str) -> Answer:
+        cal = self.calibration  # one snapshot: calibrate/report may swap it on the engine
         tokens = tokenize(q)
         lexical = self._lexical(tokens)
-        fused = self._fuse(dense, lexical, mode, tokens)
+        fused = self._fuse(dense, lexical, mode, tokens, cal)
         order = np.argsort(-fused, kind="stable")
         d_rank, l_rank = ranks(dense), ranks(lexical)
         feats = Features.compute(
@@ -234,7 +239,7 @@ class Engine:
             top_vocab=self._lex_vocab[int(np.flatnonzero(self._lex_pos == order[0])[0])],
             idf=self._idf, vocab=self._vocab,
         )
-        confidence = self.calibration.confidence(feats, mode)
+        confidence = cal.confidence(feats, mode)
         hits = []
         for r, pi in enumerate(order[:top_k], 1):
             pair = self._pairs[pi]
@@ -245,13 +250,15 @@ class Engine:
                 evidence=self.indexes.passages[arg[pi]] if arg[pi] >= 0 else None,
                 translation=self.translation.get(pair.id),
             ))
-        return Answer(question=q, answered=confidence >= self.calibration.threshold,
+        return Answer(question=q, answered=confidence >= cal.threshold,
                       confidence=confidence, hits=tuple(hits), language=detect_language(q),
                       notice=notice, mode=mode, features=feats)
 
 
 def _slug(path: Path, model_id: str) -> str:
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{path.stem}__{model_id}")
+    """A cache folder name per interview file (stem + hash of its full path) and model."""
+    where = hashlib.sha256(str(path.resolve()).encode("utf-8")).hexdigest()[:8]
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{path.stem}-{where}__{model_id}")
     return safe[:120]
 
 

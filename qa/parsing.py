@@ -155,7 +155,7 @@ def parse_article(
         asker = question = None
         answer = None
 
-    for para in paragraphs:
+    for n, para in enumerate(paragraphs):
         if para in trailers:
             break
         if m := ask_re.match(para):
@@ -167,17 +167,14 @@ def parse_article(
             continue
         if m := ans_re.match(para):
             if question is None:
-                if answer is not None and pairs:
-                    log.warning("a second answer turn follows; appended to the previous answer")
-                    last = pairs.pop()
-                    pairs.append(
-                        QAPair(last.id, last.section, last.asker, last.question,
-                               (*last.answer_paragraphs, para[m.end():].strip()))
-                    )
-                    continue
                 log.warning("answer without a question skipped: %.40s", para)
                 continue
-            answer = [para[m.end():].strip()]
+            text = para[m.end():].strip()
+            if answer:
+                log.warning("a second answer turn follows; appended to the same answer")
+                answer.append(text)
+            else:
+                answer = [text]
             continue
         if not started:
             # Lead-in narrative: the last heading-like line before the first question is the
@@ -192,7 +189,10 @@ def parse_article(
                     pending_section = ""
                 context.append(para)
             continue
-        if _is_heading(para):
+        # Inside the exchanges, a short line is a heading only when a question follows it;
+        # otherwise it is a short paragraph of the answer (or question).
+        nxt = next((p for p in paragraphs[n + 1:] if p), "")
+        if _is_heading(para) and (ask_re.match(nxt) or (not nxt and not answer)):
             flush()
             pending_section = para
             continue
@@ -237,7 +237,8 @@ def parse_records(records: Sequence[dict], source: str = "") -> Interview:
             continue
         pid = str(rec.get("id") or f"p{len(pairs) + 1:02d}")
         pairs.append(
-            QAPair(pid, str(rec.get("section", "")), str(rec.get("asker", "")), str(q).strip(), paras)
+            QAPair(pid, str(rec.get("section") or ""), str(rec.get("asker") or ""), str(q).strip(),
+                   paras)
         )
     if not pairs:
         raise InterviewParseError(f"no question/answer records found in {source or 'input'}")
@@ -259,6 +260,8 @@ def load_interview(path: str | Path, **labels: Sequence[str]) -> Interview:
             else:
                 data = json.loads(text)
                 records = data.get("pairs", []) if isinstance(data, dict) else data
+            if not isinstance(records, list):
+                raise InterviewParseError(f"{path}: expected a list of {{question, answer}} records")
         except json.JSONDecodeError as exc:
             raise InterviewParseError(f"{path} is not valid JSON: {exc}") from exc
         return parse_records(records, source=str(path))

@@ -22,7 +22,7 @@ from qa.config import DATA_DIR
 _lock = threading.Lock()
 _TO_X = re.compile(r"(?<![a-z0-9])(?:to|2)\s*-?\s*([bc])(?![a-z0-9])", re.IGNORECASE)
 _WS = re.compile(r"\s+")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9&'\-]*")
 _WORDISH = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
 
@@ -92,7 +92,9 @@ def fold(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
-_RUNS = re.compile(r"[a-z0-9][a-z0-9&\-.]*[a-z0-9]|[a-z0-9]|[\u3400-\u9fff\uf900-\ufaff]+")
+_LATIN = r"a-z0-9\u00c0-\u024f"
+_HAN = r"\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
+_RUNS = re.compile(rf"[{_LATIN}][{_LATIN}&\-.]*[{_LATIN}]|[{_LATIN}]|[{_HAN}]+")
 
 
 def segment(text: str) -> list[str]:
@@ -103,7 +105,7 @@ def segment(text: str) -> list[str]:
     """
     out: list[str] = []
     for run in _RUNS.findall(text):
-        if run[0].isascii():
+        if not _CJK.match(run):
             out.append(run)
         else:
             with _lock:  # jieba's Tokenizer is not documented as thread-safe

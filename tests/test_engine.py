@@ -72,3 +72,19 @@ def test_module_level_ask_matches_the_engine(real_engine, monkeypatch):
     assert qa.ask("腾讯会自己做ERP吗") == real_engine.ask("腾讯会自己做ERP吗").to_dict()
     empty = qa.ask("")
     assert empty["answered"] is False and empty["hits"] == []
+
+
+def test_lone_surrogates_and_nan_never_crash_or_look_certain(hashing_engine):
+    from qa.confidence import FALLBACK, Features
+
+    assert hashing_engine.ask("\ud800ERP").hits  # undecodable input is replaced, not fatal
+    nan = Features(*([float("nan")] * 7))
+    assert FALLBACK.confidence(nan) == 0.0
+
+
+def test_empty_module_level_ask_needs_no_engine(monkeypatch):
+    def boom():
+        raise AssertionError("the engine must not be created for an empty question")
+
+    monkeypatch.setattr(engine_module, "default_engine", boom)
+    assert qa.ask(" \x00 ")["answered"] is False

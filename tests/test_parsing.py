@@ -118,3 +118,23 @@ def test_fingerprint_changes_with_text(interview):
     other = parse_article(ARTICLE.replace("蠻大的", "很大的"))
     assert other.fingerprint() != interview.fingerprint()
     assert load_interview(DEFAULT_INTERVIEW).fingerprint() == interview.fingerprint()
+
+
+def test_short_answer_paragraph_is_not_a_heading():
+    iv = parse_article("提問:一?\n\n湯道生:我們做連接。\n\n第一,做好連接器\n\n很長的段落。\n\n"
+                       "小節\n\n提問:二?\n\n湯道生:答。")
+    assert iv.pairs[0].answer_paragraphs == ("我們做連接。", "第一,做好連接器", "很長的段落。")
+    assert iv.pairs[0].section == "" and iv.pairs[1].section == "小節"
+
+
+def test_second_answer_turn_is_appended(caplog):
+    with caplog.at_level(logging.WARNING):
+        iv = parse_article("提問:一?\n\n湯道生:第一段。\n\n湯道生:第二段。")
+    assert iv.pairs[0].answer_paragraphs == ("第一段。", "第二段。")
+
+
+def test_json_that_is_not_a_list_of_records(tmp_path):
+    f = tmp_path / "bad.json"
+    f.write_text("null", encoding="utf-8")
+    with pytest.raises(InterviewParseError):
+        load_interview(f)

@@ -13,9 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-# Up to this many vectors an exact search is fast enough (well under a millisecond at the
-# interview's size, a few ms at 100k); larger collections get an HNSW graph.
-EXACT_MAX = 200_000
+# Up to this many vectors an exact search fits a 2 ms budget (about 0.057 µs per vector on this
+# 2-core machine); larger collections get an HNSW graph (recall@10 0.975-1.0 against exact at
+# 10k-1M). Measured by `python -m qa bench --scale`, see docs/benchmarks.md.
+EXACT_MAX = 20_000
+# How many neighbours an approximate index returns to all_scores(); the rest score -1.
+APPROX_CANDIDATES = 1000
 HNSW_M = 32
 HNSW_EF_SEARCH = 128
 HNSW_EF_CONSTRUCTION = 80
@@ -75,8 +78,13 @@ class DenseIndex:
         return self._index.search(q, k)
 
     def all_scores(self, query: np.ndarray) -> np.ndarray:
-        """The score of every stored vector for one query, in storage order."""
-        scores, ids = self.search(query, self.size)
+        """The score of every stored vector for one query, in storage order.
+
+        Exact for a flat index; an approximate index scores its best :data:`APPROX_CANDIDATES`
+        neighbours and gives the rest -1 (asking HNSW for every vector would be slow and lossy).
+        """
+        k = self.size if self.kind == "IndexFlatIP" else min(self.size, APPROX_CANDIDATES)
+        scores, ids = self.search(query, k)
         out = np.full(self.size, -1.0, dtype=np.float32)
         valid = ids[0] >= 0
         out[ids[0][valid]] = scores[0][valid]

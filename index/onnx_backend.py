@@ -195,7 +195,6 @@ class _quiet_export:
     def __enter__(self) -> None:
         import contextlib
         import io
-
         import warnings
 
         self._loggers = [logging.getLogger(n) for n in ("onnxruntime", "onnxscript", "torch.onnx")]
@@ -282,7 +281,7 @@ class OnnxModel:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        folder = Path(folder)
+        self.folder = folder = Path(folder)
         options = ort.SessionOptions()
         options.intra_op_num_threads = int(threads or default_threads())
         options.inter_op_num_threads = 1

@@ -147,6 +147,11 @@ def parse_article(
         nonlocal asker, question, answer
         if question is not None:
             if answer:
+                answer = [a for a in answer if a]
+            if not question.strip():
+                if answer:
+                    log.warning("an answer to an empty question skipped: %.40s", answer[0])
+            elif answer:
                 pairs.append(
                     QAPair(f"p{len(pairs) + 1:02d}", section, asker or "", question, tuple(answer))
                 )

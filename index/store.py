@@ -22,7 +22,6 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -251,6 +250,3 @@ def cleanup_stale(parent: Path, max_age_s: float = 3600) -> None:
             except OSError:
                 pass
 
-
-def passages_of(indexes: Indexes, kinds: Sequence[str]) -> list[int]:
-    return [i for i, p in enumerate(indexes.passages) if p.kind in kinds]

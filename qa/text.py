@@ -34,13 +34,6 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
-@lru_cache(maxsize=1)
-def _s2t():
-    import opencc
-
-    return opencc.OpenCC("s2t")
-
-
 def _load_words(name: str) -> frozenset[str]:
     path = DATA_DIR / name
     return frozenset(
@@ -77,10 +70,6 @@ def _stemmer():
 def to_simplified(text: str) -> str:
     """Traditional → Simplified with OpenCC (``纔`` → ``才``, ``隻考慮`` → ``只考虑``)."""
     return _t2s().convert(text)
-
-
-def to_traditional(text: str) -> str:
-    return _s2t().convert(text)
 
 
 @lru_cache(maxsize=4096)

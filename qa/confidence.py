@@ -43,13 +43,19 @@ class Features:
     @classmethod
     def compute(cls, dense: np.ndarray, lexical: np.ndarray, order: np.ndarray,
                 query_tokens: Sequence[str], top_vocab: frozenset[str],
-                idf: Callable[[str], float], vocab: frozenset[str]) -> Features:
+                idf: Callable[[str], float], vocab: frozenset[str],
+                neutral: frozenset[str] = frozenset()) -> Features:
+        """*neutral*: words the article uses outside every pair (its lead-in): they count as seen
+        for ``unseen`` and are left out of ``coverage``."""
         ds = np.sort(dense)[::-1]
         top = int(order[0])
         unique = set(query_tokens)
         total = sum(idf(t) for t in unique)
-        coverage = sum(idf(t) for t in unique & top_vocab) / total if total > 0 else 0.0
-        unseen = sum(idf(t) for t in unique - vocab) / total if total > 0 else 1.0
+        specific = unique - neutral
+        total_specific = sum(idf(t) for t in specific)
+        coverage = (sum(idf(t) for t in specific & top_vocab) / total_specific
+                    if total_specific > 0 else 0.0)
+        unseen = sum(idf(t) for t in unique - vocab - neutral) / total if total > 0 else 1.0
         agree = float(int(np.argmax(dense)) == int(np.argmax(lexical)) and lexical.max() > 0)
         return cls(
             dense_top=float(dense[top]),

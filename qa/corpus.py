@@ -3,6 +3,9 @@
 - :func:`load_translation` reads ``<interview stem>.en.json`` beside the interview, if present, and
   checks it lines up with the pairs (same ids, same paragraph counts); a translation that does not
   line up is ignored with a warning, so an interview without one still works.
+- :func:`load_translated_context` reads the same file's English title and lead-in (``context``),
+  which the engine uses only as vocabulary (words such as the interviewee's name are the article's,
+  not unknown), never as answers.
 - :func:`make_corpus` turns pairs into passages for the dense index and one BM25 document per pair.
   A pair's passages: its question with and without the section heading, each answer paragraph, each
   sentence of the answer, the English counterparts of all of these, and Simplified-script copies of
@@ -63,6 +66,18 @@ def load_translation(path: Path, interview: Interview) -> dict[str, PairTranslat
         log.warning("ignoring translation %s: it does not match the interview (%s)", path, exc)
         return {}
     return out
+
+
+def load_translated_context(path: Path) -> tuple[str, ...]:
+    """The English edition's title and lead-in paragraphs, or ``()`` when absent or malformed."""
+    if not path.exists():
+        return ()
+    try:
+        data = json.loads(read_text(path))
+        texts = [data.get("title", ""), *data.get("context", [])]
+    except (AttributeError, TypeError, ValueError):
+        return ()  # load_translation already warned about a broken file
+    return tuple(t for t in texts if isinstance(t, str) and t.strip())
 
 
 def _question_text(section: str, question: str) -> str:

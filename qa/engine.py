@@ -24,7 +24,13 @@ import numpy as np
 from index.store import Corpus, Indexes, Passage, cleanup_stale, load_or_build
 from qa import config
 from qa.confidence import Calibration, Features, load_calibration
-from qa.corpus import PairTranslation, load_translation, make_corpus, translation_path
+from qa.corpus import (
+    PairTranslation,
+    load_translated_context,
+    load_translation,
+    make_corpus,
+    translation_path,
+)
 from qa.fusion import learned, pair_features, ranks, rrf, weighted
 from qa.parsing import Interview, QAPair, load_interview
 from qa.text import detect_language, tokenize
@@ -105,7 +111,7 @@ class Engine:
 
     def __init__(self, interview: Interview, corpus: Corpus, indexes: Indexes, encoder,
                  translation: dict[str, PairTranslation] | None = None,
-                 calibration: Calibration | None = None) -> None:
+                 calibration: Calibration | None = None, context: Sequence[str] = ()) -> None:
         self.interview = interview
         self.corpus = corpus
         self.indexes = indexes
@@ -124,6 +130,11 @@ class Engine:
                 df[t] = df.get(t, 0) + 1
         n_docs = len(self._lex_vocab)
         self._vocab = frozenset(df)
+        # Words of the article's lead-in (Chinese, and *context* such as its English edition) that
+        # no pair uses: the interviewee's name, the publication. They are the interview's words
+        # (not "unseen") but say nothing about which pair answers, so coverage ignores them.
+        lead_in = tokenize(" ".join((*interview.context, *context)))
+        self._neutral = frozenset(lead_in) - self._vocab
         # BM25's idf; a word the interview never uses gets the highest weight (df = 0)
         self._idf = lambda t: math.log((n_docs - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5) + 1)
         self._encode_lock = threading.Lock()
@@ -139,6 +150,7 @@ class Engine:
         path = config.interview_path(interview)
         parsed = load_interview(path)
         translation = load_translation(translation_path(path), parsed)
+        context = load_translated_context(translation_path(path)) if translation else ()
         say(f"parsed {len(parsed)} question/answer pairs from {path.name}"
             + (" (with English edition)" if translation else ""))
         root = Path(cache_dir) if cache_dir else config.cache_dir()
@@ -148,7 +160,7 @@ class Engine:
         index_dir = root / "indexes" / _slug(path, encoder.model_id)
         cleanup_stale(index_dir.parent)
         indexes = load_or_build(index_dir, corpus, encoder, rebuild=rebuild, progress=say)
-        return cls(parsed, corpus, indexes, encoder, translation)
+        return cls(parsed, corpus, indexes, encoder, translation, context=context)
 
     # -- signals ----------------------------------------------------------------------------
     def _dense(self, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -174,8 +186,9 @@ class Engine:
         return out
 
     def coverage(self, tokens: Sequence[str]) -> np.ndarray:
-        """Per pair: the IDF-weighted share of the query's distinct words found in it."""
-        unique = set(tokens)
+        """Per pair: the IDF-weighted share of the query's distinct words found in it (words of the
+        article's lead-in that no pair uses, such as the interviewee's name, are left out)."""
+        unique = set(tokens) - self._neutral
         total = sum(self._idf(t) for t in unique)
         out = np.zeros(len(self._pairs), dtype=np.float64)
         if total > 0:
@@ -237,7 +250,7 @@ class Engine:
         feats = Features.compute(
             dense=dense, lexical=lexical, order=order, query_tokens=tokens,
             top_vocab=self._lex_vocab[int(np.flatnonzero(self._lex_pos == order[0])[0])],
-            idf=self._idf, vocab=self._vocab,
+            idf=self._idf, vocab=self._vocab, neutral=self._neutral,
         )
         confidence = cal.confidence(feats, mode)
         hits = []

@@ -1,8 +1,8 @@
 """Text normalisation and tokenisation: one function for corpus and query alike.
 
 - :func:`fold` maps any text to a canonical form: Traditional → Simplified (OpenCC ``t2s``),
-  full-width → half-width (NFKC), Latin lower-cased, whitespace collapsed, and ``to B`` / ``to-C``
-  style terms joined (``tob`` / ``toc``). It is for matching only; displayed text stays verbatim.
+  full-width → half-width (NFKC), Latin lower-cased, whitespace collapsed, and ``to B`` / ``to-C`` /
+  ``2B`` / ``B2B`` style terms joined (``tob`` / ``toc``). It is for matching only; displayed text stays verbatim.
 - :func:`tokenize` turns text into lexical tokens: :func:`fold`, then jieba with the interview's
   user dictionary, then English stemming (Snowball), dropping stop words and punctuation.
 - :func:`detect_language` says whether a query is English, Simplified or Traditional Chinese.
@@ -20,7 +20,7 @@ from functools import lru_cache
 from qa.config import DATA_DIR
 
 _lock = threading.Lock()
-_TO_X = re.compile(r"(?<![a-z0-9])(?:to|2)\s*-?\s*([bc])(?![a-z0-9])", re.IGNORECASE)
+_TO_X = re.compile(r"(?<![a-z0-9])(?:to|b?2)\s*-?\s*([bc])(?![a-z0-9])", re.IGNORECASE)
 _WS = re.compile(r"\s+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9&'\-]*")

@@ -88,3 +88,31 @@ def test_empty_module_level_ask_needs_no_engine(monkeypatch):
 
     monkeypatch.setattr(engine_module, "default_engine", boom)
     assert qa.ask(" \x00 ")["answered"] is False
+
+
+def test_the_interviewees_name_is_neither_unseen_nor_against_coverage(hashing_engine):
+    """Words of the article's lead-in that no pair uses (his name, the publication) are the
+    interview's own: a question naming him must not look out of scope for it."""
+    for named, plain in (("汤道生如何看待中台?", "如何看待中台?"),
+                         ("What does Dowson Tong think about the middle platform?",
+                          "What does he think about the middle platform?")):
+        a, b = (hashing_engine.ask(q, mode="lexical").features for q in (named, plain))
+        assert a.unseen <= b.unseen  # the name dilutes, never adds to, the unseen share
+        assert a.coverage == pytest.approx(b.coverage)
+        assert a.coverage > 0
+    # a word the article never uses still counts as unseen
+    assert hashing_engine.ask("汤道生喜欢吃榴莲吗").features.unseen > 0.5
+
+
+def test_features_neutral_words():
+    import numpy as np
+
+    from qa.confidence import Features
+
+    kw = {"dense": np.array([0.9, 0.8]), "lexical": np.array([2.0, 1.0]),
+          "order": np.array([0, 1]), "top_vocab": frozenset({"中台"}), "idf": lambda t: 1.0,
+          "vocab": frozenset({"中台"})}
+    plain = Features.compute(query_tokens=["汤道生", "中台"], **kw)
+    neutral = Features.compute(query_tokens=["汤道生", "中台"], neutral=frozenset({"汤道生"}), **kw)
+    assert (plain.unseen, plain.coverage) == (0.5, 0.5)
+    assert (neutral.unseen, neutral.coverage) == (0.0, 1.0)

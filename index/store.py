@@ -3,9 +3,10 @@
 In: a :class:`Corpus` (passages to embed, token lists for BM25), an encoder, a directory.
 Out: :class:`Indexes` ready to search, plus the reason they were (re)built, if they were.
 
-The directory holds ``dense.faiss``, ``passages.json``, ``bm25/`` and ``manifest.json``. The manifest
-records the format version, the model id and weights fingerprint, the vector dimension, the corpus
-hash and a sha256 of every file. Loading checks all of them; a mismatch, a missing or a corrupt file
+The directory holds ``dense.faiss``, ``passages.json``, ``bm25/``, ``sparse.npz`` (when the model has
+a sparse head, see ``index.sparse``) and ``manifest.json``. The manifest records the format version,
+the model id and weights fingerprint, the sparse head's fingerprint, the vector dimension, the
+corpus hash and a sha256 of every file. Loading checks all of them; a mismatch, a missing or a corrupt file
 triggers a rebuild that logs why. A build is written into a fresh temporary directory that is then
 renamed into place, so a reader never sees a half-written index, even when a build is killed midway or
 two processes build at once. If the cache directory cannot be written, the indexes are served from
@@ -29,12 +30,14 @@ import numpy as np
 
 from index.dense import DenseIndex
 from index.lexical import LexicalIndex
+from index.sparse import SparseIndex
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: sparse.npz
 MANIFEST = "manifest.json"
 DENSE_FILE = "dense.faiss"
+SPARSE_FILE = "sparse.npz"
 PASSAGES_FILE = "passages.json"
 BM25_DIR = "bm25"
 
@@ -74,6 +77,7 @@ class Indexes:
     manifest: dict
     rebuilt_because: str | None = None  # None when loaded from disk unchanged
     persisted: bool = True
+    sparse: SparseIndex | None = None  # None when the model has no sparse head
 
 
 def _sha256(path: Path) -> str:
@@ -96,10 +100,16 @@ def expected_manifest(corpus: Corpus, encoder) -> dict:
         "format_version": FORMAT_VERSION,
         "model_id": encoder.model_id,
         "model_fingerprint": encoder.fingerprint,
+        "sparse_head": _sparse_fingerprint(encoder),
         "dim": int(encoder.dim),
         "corpus_hash": corpus.fingerprint(),
         "num_passages": len(corpus.passages),
     }
+
+
+def _sparse_fingerprint(encoder) -> str | None:
+    head = getattr(encoder, "sparse_head", None)
+    return head.fingerprint if head is not None else None
 
 
 def _check(directory: Path, want: dict) -> tuple[str | None, dict]:
@@ -119,6 +129,7 @@ def _check(directory: Path, want: dict) -> tuple[str | None, dict]:
         "format_version": "the index format changed",
         "model_id": "the model changed",
         "model_fingerprint": "the model weights changed",
+        "sparse_head": "the sparse head changed",
         "dim": "the vector dimension changed",
         "corpus_hash": "the indexed corpus changed (interview text or tokenisation)",
         "num_passages": "the number of passages changed",
@@ -147,20 +158,35 @@ def _load(directory: Path, manifest: dict) -> Indexes:
         lexical=LexicalIndex.load(directory / BM25_DIR),
         lexical_pair_ids=tuple(raw["lexical_pair_ids"]),
         manifest=manifest,
+        sparse=SparseIndex.load(directory / SPARSE_FILE) if manifest.get("sparse_head") else None,
     )
 
 
-def build(corpus: Corpus, encoder, batch_size: int = 32) -> tuple[DenseIndex, LexicalIndex, float]:
-    """Embed and index *corpus* in memory; returns the indexes and the seconds it took."""
+@dataclass
+class Built:
+    dense: DenseIndex
+    lexical: LexicalIndex
+    sparse: SparseIndex | None
+    seconds: float
+
+
+def build(corpus: Corpus, encoder) -> Built:
+    """Embed and index *corpus* in memory (sparse vectors only when the model has a head)."""
     t0 = time.perf_counter()
     texts = [p.text for p in corpus.passages]
     vectors = encoder.encode_passages(texts) if texts else np.zeros((0, encoder.dim), np.float32)
     dense = DenseIndex.build(vectors)
     lexical = LexicalIndex.build(corpus.lexical_docs)
-    return dense, lexical, time.perf_counter() - t0
+    sparse = None
+    if getattr(encoder, "sparse_head", None) is not None:
+        sparse = SparseIndex(encoder.encode_sparse(texts))
+    return Built(dense, lexical, sparse, time.perf_counter() - t0)
 
 
-def _write(tmp: Path, corpus: Corpus, dense: DenseIndex, lexical: LexicalIndex, want: dict) -> dict:
+def _write(tmp: Path, corpus: Corpus, built: Built, want: dict) -> dict:
+    dense, lexical = built.dense, built.lexical
+    if built.sparse is not None:
+        built.sparse.save(tmp / SPARSE_FILE)
     dense.save(tmp / DENSE_FILE)
     (tmp / BM25_DIR).mkdir()
     lexical.save(tmp / BM25_DIR)
@@ -207,7 +233,9 @@ def load_or_build(
     if reason is None:
         try:
             indexes = _load(directory, have)
-            if indexes.dense.size == len(corpus.passages) and indexes.dense.dim == encoder.dim:
+            sparse_ok = indexes.sparse is None or indexes.sparse.size == len(corpus.passages)
+            if (indexes.dense.size == len(corpus.passages) and indexes.dense.dim == encoder.dim
+                    and sparse_ok):
                 say(f"loaded indexes from {directory}")
                 return indexes
             reason = "the stored index does not match the corpus"
@@ -215,15 +243,15 @@ def load_or_build(
             reason = f"the stored index could not be read ({type(exc).__name__}: {exc})"
     log.info("building indexes in %s: %s", directory, reason)
     say(f"building indexes ({reason}) …")
-    dense, lexical, seconds = build(corpus, encoder)
-    say(f"embedded {len(corpus.passages)} passages in {seconds:.1f}s")
+    built = build(corpus, encoder)
+    say(f"embedded {len(corpus.passages)} passages in {built.seconds:.1f}s")
     manifest = dict(want)
     persisted = True
     try:
         directory.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
         try:
-            manifest = _write(tmp, corpus, dense, lexical, want)
+            manifest = _write(tmp, corpus, built, want)
             _swap_into_place(tmp, directory)
         finally:
             if tmp.exists():
@@ -233,8 +261,8 @@ def load_or_build(
         log.warning("cannot write the index cache in %s (%s); serving from memory", directory,
                     exc.strerror or exc)
         say(f"warning: cache not writable ({exc.strerror or exc}); serving from memory")
-    return Indexes(corpus.passages, dense, lexical, corpus.lexical_pair_ids, manifest,
-                   rebuilt_because=reason, persisted=persisted)
+    return Indexes(corpus.passages, built.dense, built.lexical, corpus.lexical_pair_ids, manifest,
+                   rebuilt_because=reason, persisted=persisted, sparse=built.sparse)
 
 
 def cleanup_stale(parent: Path, max_age_s: float = 3600) -> None:

@@ -458,9 +458,10 @@ class Speed:
         rows, vecs = [], {}
         for enc in encoders:
             self.say(f"building the indexes with the {enc.backend} backend …")
-            dense, lexical, seconds = build(engine.corpus, enc)
-            idx = Indexes(engine.corpus.passages, dense, lexical, engine.corpus.lexical_pair_ids,
-                          manifest={})
+            built = build(engine.corpus, enc)
+            dense, seconds = built.dense, built.seconds
+            idx = Indexes(engine.corpus.passages, dense, built.lexical,
+                          engine.corpus.lexical_pair_ids, manifest={}, sparse=built.sparse)
             probe = Engine(engine.interview, engine.corpus, idx, enc, engine.translation,
                            calibration=engine.calibration)
             result = evaluate(probe, items)

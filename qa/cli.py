@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from qa import config
 from qa.errors import QAError
 
+MODES = ("hybrid", "dense", "lexical", "sparse")  # qa.engine.MODES, without importing numpy
+
 
 def _engine(args: argparse.Namespace, rebuild: bool = False):
     from qa.engine import Engine
@@ -167,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("question", nargs="*", help="the question (default: read lines from stdin)")
     a.add_argument("--json", action="store_true", help="one JSON object per question")
     a.add_argument("--top-k", type=int, default=5, help="answers to return (default 5)")
-    a.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
+    a.add_argument("--mode", choices=MODES, default="hybrid")
     a.set_defaults(func=cmd_ask)
 
     pr = sub.add_parser("pairs", parents=[common], help="list the parsed question/answer pairs")
@@ -182,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("file", nargs="?", help="JSONL of labelled questions "
                    "(default: tests/data/questions.jsonl)")
     e.add_argument("--split", choices=("all", "dev", "test"), default="all")
-    e.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
+    e.add_argument("--mode", choices=MODES, default="hybrid")
     e.add_argument("--misses", action="store_true", help="list the questions missed at rank 1")
     e.add_argument("--report", metavar="DIR", help="write a Markdown report with plots to DIR")
     e.set_defaults(func=cmd_eval)

@@ -62,20 +62,28 @@ def weighted(signals: Mapping[str, np.ndarray], weights: Mapping[str, float]) ->
 
 
 PAIR_FEATURES = ("dense_norm", "lexical_norm", "dense_gap", "lexical_ratio", "dense_rr",
-                 "lexical_rr", "coverage")
+                 "lexical_rr", "coverage", "sparse_norm", "sparse_rr")
 
 
-def pair_features(dense: np.ndarray, lexical: np.ndarray, coverage: np.ndarray) -> np.ndarray:
+def pair_features(dense: np.ndarray, lexical: np.ndarray, coverage: np.ndarray,
+                  sparse: np.ndarray | None = None) -> np.ndarray:
     """Per-item features for :func:`learned` fusion, shape (n, len(PAIR_FEATURES)).
 
-    Min-max scores, the gap to the best cosine, BM25 relative to the best, reciprocal ranks, and
-    the IDF-weighted share of the query's words the item contains.
+    Min-max scores, the gap to the best cosine, BM25 relative to the best, reciprocal ranks, the
+    IDF-weighted share of the query's words the item contains, and the sparse (latent-term)
+    score's min-max and reciprocal rank. Without a sparse signal its two columns are zero, so
+    they cannot change a ranking.
     """
     d = np.asarray(dense, dtype=np.float64)
     lx = np.asarray(lexical, dtype=np.float64)
+    if sparse is None:
+        sp_norm = sp_rr = np.zeros_like(d)
+    else:
+        sp = np.asarray(sparse, dtype=np.float64)
+        sp_norm, sp_rr = minmax(sp), 1.0 / ranks(sp)
     return np.stack([
         minmax(d), minmax(lx), d - d.max(), lx / (lx.max() + 1e-9),
-        1.0 / ranks(d), 1.0 / ranks(lx), np.asarray(coverage, dtype=np.float64),
+        1.0 / ranks(d), 1.0 / ranks(lx), np.asarray(coverage, dtype=np.float64), sp_norm, sp_rr,
     ], axis=1)
 
 

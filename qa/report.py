@@ -104,7 +104,7 @@ def write_report(engine, directory: str | Path, questions: str | Path) -> Path:
         _HEADER,
     ]
     test = items["test"]
-    for mode in ("dense", "lexical"):
+    for mode in ("dense", "lexical", "sparse") if engine.has_sparse else ("dense", "lexical"):
         lines.append(_metrics_row(f"{mode} only", evaluate(engine, test, mode=mode, split="test")))
     saved = engine.calibration
     try:

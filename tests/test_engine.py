@@ -116,3 +116,9 @@ def test_features_neutral_words():
     neutral = Features.compute(query_tokens=["汤道生", "中台"], neutral=frozenset({"汤道生"}), **kw)
     assert (plain.unseen, plain.coverage) == (0.5, 0.5)
     assert (neutral.unseen, neutral.coverage) == (0.0, 1.0)
+
+
+def test_cli_modes_match_the_engine():
+    from qa.cli import MODES as CLI_MODES
+
+    assert CLI_MODES == engine_module.MODES

@@ -389,9 +389,20 @@ class Speed:
             one = OnnxModel(enc.model.folder, threads=1)
             fns["query encoding, onnx backend with QA_THREADS=1"] = (
                 lambda q: one.encode([q], enc.query_prompt))
+        if enc.sparse_head is not None:
+            fns["sparse query encoding (token states + latent-term head)"] = (
+                lambda q: enc.encode_sparse([q]))
+            fns["… of which the latent-term head alone"] = (
+                lambda q: enc.sparse_head.encode([states[q]]))
+            states = {q: enc.token_states([q])[0] for q in QUESTIONS}
         qvecs = {q: enc._checked([q], enc.query_prompt) for q in QUESTIONS}
         toks = {q: tokenize(q) for q in QUESTIONS}
         dense, lexical = engine.indexes.dense, engine.indexes.lexical
+        if engine.indexes.sparse is not None:
+            sparse_index = engine.indexes.sparse
+            srows = {q: enc.encode_sparse([q]) for q in QUESTIONS}
+            fns[f"sparse scores for every passage (n={sparse_index.size})"] = (
+                lambda q: sparse_index.scores(srows[q]))
         fns["tokenise (jieba + stemming)"] = lambda q: tokenize(q)
         setup["tokenise (jieba + stemming)"] = _clear_text_caches
         fns[f"FAISS scores for every passage ({dense.kind}, n={dense.size})"] = (

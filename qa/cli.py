@@ -115,7 +115,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     where = "" if ix.persisted else " (in memory only: the cache is not writable)"
     print(f"indexes {state}{where}: {len(engine.interview)} pairs, {ix.dense.size} vectors "
           f"of dim {ix.dense.dim} ({ix.dense.kind}), BM25 over {ix.lexical.num_docs} documents, "
-          f"model {engine.encoder.model_id}")
+          + (f"{ix.sparse.size} sparse latent-term vectors, " if ix.sparse is not None else "")
+          + f"model {engine.encoder.model_id}")
     return 0
 
 

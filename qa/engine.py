@@ -190,6 +190,11 @@ class Engine:
     def has_sparse(self) -> bool:
         return self.indexes.sparse is not None
 
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """The retrieval modes this engine offers (``sparse`` only with a sparse head)."""
+        return MODES if self.has_sparse else tuple(m for m in MODES if m != "sparse")
+
     def _sparse(self, query_row) -> np.ndarray:
         """Per-pair sparse score: the best dot product of the query's latent terms with one of
         the pair's passages (dev split, sparse alone: Recall@1 0.812 with the best passage,
@@ -284,7 +289,7 @@ class Engine:
         feats = Features.compute(
             dense=dense, lexical=lexical, order=order, query_tokens=tokens,
             top_vocab=self._lex_vocab[int(np.flatnonzero(self._lex_pos == order[0])[0])],
-            idf=self._idf, vocab=self._vocab, neutral=self._neutral,
+            idf=self._idf, vocab=self._vocab, neutral=self._neutral, sparse=sparse,
         )
         confidence = cal.confidence(feats, mode)
         hits = []

@@ -75,10 +75,10 @@ def test_module_level_ask_matches_the_engine(real_engine, monkeypatch):
 
 
 def test_lone_surrogates_and_nan_never_crash_or_look_certain(hashing_engine):
-    from qa.confidence import FALLBACK, Features
+    from qa.confidence import FALLBACK, FEATURES, Features
 
     assert hashing_engine.ask("\ud800ERP").hits  # undecodable input is replaced, not fatal
-    nan = Features(*([float("nan")] * 7))
+    nan = Features(*([float("nan")] * len(FEATURES)))
     assert FALLBACK.confidence(nan) == 0.0
 
 

@@ -151,7 +151,9 @@ def test_compare_shows_answers_side_by_side_and_modes(page, shots):
     page.wait_for_selector("#compare-cards .card")
     page.wait_for_selector("#compare-modes table.modes")
     assert page.locator("#compare-cards .card").count() == 5
-    assert page.locator("#compare-modes .mode").all_text_contents() == ["hybrid", "dense", "lexical"]
+    assert page.locator("#compare-modes .mode").all_text_contents() == [
+        "hybrid", "dense", "lexical", "sparse"]
+    assert page.locator("#compare-cards .chip-sparse").count() == 5
     page.wait_for_timeout(300)
     page.screenshot(path=str(shots / "compare.png"), full_page=True)
 

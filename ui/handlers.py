@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from qa.engine import MODES, Engine, clean_question
+from qa.engine import Engine, clean_question
 from qa.errors import QAError
 from ui import render
 
@@ -89,9 +89,10 @@ class Handlers:
         return _html(run)
 
     def compare_modes(self, question: str | None, top_k: float = DEFAULT_TOP_K) -> str:
-        """The same question under each retrieval mode (hybrid, dense, lexical), as HTML."""
+        """The same question under each retrieval mode (hybrid, dense, lexical, and sparse when
+        the model has the latent-term head), as HTML."""
         def run() -> str:
-            answers = {m: self.engine.ask(question, top_k=_k(top_k), mode=m) for m in MODES}
+            answers = {m: self.engine.ask(question, top_k=_k(top_k), mode=m) for m in self.engine.modes}
             return render.modes_table(answers, self.threshold)
 
         return _html(run)

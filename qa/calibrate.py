@@ -9,7 +9,7 @@ model's fingerprint in ``qa/data/calibration.json`` and a printable summary.
    "this pair is the answer" on :data:`~qa.fusion.PAIR_FEATURES`, which include the sparse
    latent-term score when the model has one). The winner is refitted on all of dev. Measured on the
    117 dev questions (cross-validated Recall@1): grid 0.868; learned on dense + BM25 0.877; learned
-   with the sparse signal too 0.906.
+   with the sparse signal too 0.901.
 2. Confidence: a logistic regression (scikit-learn, L2 with C=0.1, balanced classes) of "the
    interview covers this question" on :data:`~qa.confidence.FEATURES`, fitted on dev in-scope vs.
    dev out-of-scope.
@@ -17,8 +17,8 @@ model's fingerprint in ``qa/data/calibration.json`` and a printable summary.
    is "decline at most ~3% of answerable questions", and out-of-scope questions are declined as far
    as the features allow.
 :func:`cross_validate` repeats all three steps inside 4-fold cross-validation (5 shuffles) so the
-printed summary says what to expect on unseen questions; with the current features: Recall@1 0.904,
-in-scope declined 5.3%, out-of-scope declined 72.5%, confidence AUC 0.919 (0.902 without the sparse
+printed summary says what to expect on unseen questions; with the current features: Recall@1 0.901,
+in-scope declined 5.3%, out-of-scope declined 72.5%, confidence AUC 0.920 (0.902 without the sparse
 feature).
 The *test* split is never looked at here; ``python -m qa eval --split test`` measures it afterwards.
 """

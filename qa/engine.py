@@ -197,8 +197,8 @@ class Engine:
 
     def _sparse(self, query_row) -> np.ndarray:
         """Per-pair sparse score: the best dot product of the query's latent terms with one of
-        the pair's passages (dev split, sparse alone: Recall@1 0.812 with the best passage,
-        0.795 with the mean of the best two)."""
+        the pair's passages (dev split, sparse alone, raw-text query states: Recall@1 0.812 with
+        the best passage, 0.795 with the mean of the best two)."""
         out = np.zeros(len(self._pairs), dtype=np.float64)
         if query_row is None or self.indexes.sparse is None:
             return out

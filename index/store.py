@@ -108,8 +108,13 @@ def expected_manifest(corpus: Corpus, encoder) -> dict:
 
 
 def _sparse_fingerprint(encoder) -> str | None:
+    """The head's weights and the recipe that pools them, or None without a head."""
     head = getattr(encoder, "sparse_head", None)
-    return head.fingerprint if head is not None else None
+    if head is None:
+        return None
+    from index.sparse import RECIPE, TOP_K
+
+    return f"{head.fingerprint}:recipe{RECIPE}:top{TOP_K}"
 
 
 def _check(directory: Path, want: dict) -> tuple[str | None, dict]:

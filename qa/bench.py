@@ -477,7 +477,7 @@ class Speed:
             idx = Indexes(engine.corpus.passages, dense, built.lexical,
                           engine.corpus.lexical_pair_ids, manifest={}, sparse=built.sparse)
             probe = Engine(engine.interview, engine.corpus, idx, enc, engine.translation,
-                           calibration=engine.calibration)
+                           calibration=engine.calibration, front=engine.front)
             result = evaluate(probe, items)
             inner = getattr(dense, "_index", None)
             if inner is not None and hasattr(inner, "reconstruct_n"):

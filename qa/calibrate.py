@@ -1,7 +1,7 @@
 """Calibration: choose the fusion and fit the abstention rule on the *dev* split only.
 
 In: an engine and the labelled questions. Out: a :class:`~qa.confidence.Calibration` saved under the
-model's fingerprint in ``qa/data/calibration.json`` and a printable summary.
+model's fingerprint (and its sparse head's) in ``qa/data/calibration.json`` and a printable summary.
 
 1. Fusion: two families compete by 4-fold cross-validation on the dev in-scope questions: the best
    of a grid (RRF with several ``k`` and weights, weighted sums of min-max normalised scores; picked
@@ -63,8 +63,6 @@ class Signals:
         pos = {p.id: k for k, p in enumerate(engine.interview.pairs)}
         questions = [i.question for i in items]
         vecs, svecs = engine.encode_with_sparse(questions)
-        if not engine.has_sparse:
-            svecs = None
         d, lx, c, sp = [], [], [], []
         for n, (v, item) in enumerate(zip(vecs, items, strict=True)):
             tokens = tokenize(item.question)
@@ -213,7 +211,7 @@ def calibrate(engine, path: str | Path | None = None, write: bool = True) -> str
     engine.calibration = cal
     m = metrics(run_eval(engine, items).outcomes)
     if write:
-        save_calibration(engine.encoder.fingerprint, cal)
+        save_calibration(engine.calibration_key, cal)
     coef = ", ".join(f"{k}={v:+.2f}" for k, v in cal.coef.items())
     return (
         f"fusion: {fusion_summary}\n  settings: {fusion}\n"

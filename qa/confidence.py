@@ -47,8 +47,8 @@ class Features:
                 idf: Callable[[str], float], vocab: frozenset[str],
                 neutral: frozenset[str] = frozenset(),
                 sparse: np.ndarray | None = None) -> Features:
-        """*neutral*: words the article uses outside every pair (its lead-in): they count as seen
-        for ``unseen`` and are left out of ``coverage``."""
+        """*neutral*: the interviewee's name: it counts as seen for ``unseen`` and is left out of
+        ``coverage``."""
         ds = np.sort(dense)[::-1]
         top = int(order[0])
         unique = set(query_tokens)
@@ -105,7 +105,8 @@ FALLBACK = Calibration()
 
 
 def load_calibration(model_fingerprint: str, path: Path = CALIBRATION_FILE) -> Calibration:
-    """The calibration fitted for this model, or :data:`FALLBACK` with a log line."""
+    """The calibration fitted for *model_fingerprint* (``qa.engine.calibration_key``: the
+    weights, plus the sparse head's), or :data:`FALLBACK` with a log line."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         entry = data[model_fingerprint]

@@ -26,8 +26,9 @@ from index.store import Corpus, Indexes, Passage, cleanup_stale, load_or_build
 from qa import config
 from qa.confidence import Calibration, Features, load_calibration
 from qa.corpus import (
+    FrontMatter,
     PairTranslation,
-    load_translated_context,
+    load_front_matter,
     load_translation,
     make_corpus,
     translation_path,
@@ -112,13 +113,14 @@ class Engine:
 
     def __init__(self, interview: Interview, corpus: Corpus, indexes: Indexes, encoder,
                  translation: dict[str, PairTranslation] | None = None,
-                 calibration: Calibration | None = None, context: Sequence[str] = ()) -> None:
+                 calibration: Calibration | None = None,
+                 front: FrontMatter | None = None) -> None:
         self.interview = interview
         self.corpus = corpus
         self.indexes = indexes
         self.encoder = encoder
         self.translation = translation or {}
-        self.calibration = calibration or load_calibration(encoder.fingerprint)
+        self.calibration = calibration or load_calibration(self.calibration_key)
         self._pairs = interview.pairs
         pos = {p.id: i for i, p in enumerate(self._pairs)}
         passage_pair = np.array([pos[p.pair_id] for p in indexes.passages], dtype=np.int64)
@@ -131,11 +133,12 @@ class Engine:
                 df[t] = df.get(t, 0) + 1
         n_docs = len(self._lex_vocab)
         self._vocab = frozenset(df)
-        # Words of the article's lead-in (Chinese, and *context* such as its English edition) that
-        # no pair uses: the interviewee's name, the publication. They are the interview's words
-        # (not "unseen") but say nothing about which pair answers, so coverage ignores them.
-        lead_in = tokenize(" ".join((*interview.context, *context)))
-        self._neutral = frozenset(lead_in) - self._vocab
+        self.front = front or FrontMatter()
+        # The interviewee's name (the answer label, and its English form) is the interview's
+        # word, not an "unseen" one, yet says nothing about which pair answers: coverage ignores
+        # it. Only names: ordinary lead-in words ("global", "media") stay ordinary.
+        names = tokenize(" ".join((*interview.speakers, *self.front.speakers)))
+        self._neutral = frozenset(names) - self._vocab
         # BM25's idf; a word the interview never uses gets the highest weight (df = 0)
         self._idf = lambda t: math.log((n_docs - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5) + 1)
         self._encode_lock = threading.Lock()
@@ -151,7 +154,7 @@ class Engine:
         path = config.interview_path(interview)
         parsed = load_interview(path)
         translation = load_translation(translation_path(path), parsed)
-        context = load_translated_context(translation_path(path)) if translation else ()
+        front = load_front_matter(translation_path(path)) if translation else None
         say(f"parsed {len(parsed)} question/answer pairs from {path.name}"
             + (" (with English edition)" if translation else ""))
         root = Path(cache_dir) if cache_dir else config.cache_dir()
@@ -161,7 +164,7 @@ class Engine:
         index_dir = root / "indexes" / _slug(path, encoder.model_id)
         cleanup_stale(index_dir.parent)
         indexes = load_or_build(index_dir, corpus, encoder, rebuild=rebuild, progress=say)
-        return cls(parsed, corpus, indexes, encoder, translation, context=context)
+        return cls(parsed, corpus, indexes, encoder, translation, front=front)
 
     # -- signals ----------------------------------------------------------------------------
     def _dense(self, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -188,7 +191,16 @@ class Engine:
 
     @property
     def has_sparse(self) -> bool:
-        return self.indexes.sparse is not None
+        """Both the index and the encoder have the latent-term head (an index built with it
+        and an encoder without it, or the reverse, give no sparse signal)."""
+        return (self.indexes.sparse is not None
+                and getattr(self.encoder, "sparse_head", None) is not None)
+
+    @property
+    def calibration_key(self) -> str:
+        """What a calibration is fitted for: the model's weights and, when used, its sparse head
+        (a calibration with sparse features must not be applied to zeros)."""
+        return calibration_key(self.encoder)
 
     @property
     def modes(self) -> tuple[str, ...]:
@@ -208,8 +220,8 @@ class Engine:
         return out
 
     def coverage(self, tokens: Sequence[str]) -> np.ndarray:
-        """Per pair: the IDF-weighted share of the query's distinct words found in it (words of the
-        article's lead-in that no pair uses, such as the interviewee's name, are left out)."""
+        """Per pair: the IDF-weighted share of the query's distinct words found in it (the
+        interviewee's name is left out)."""
         unique = set(tokens) - self._neutral
         total = sum(self._idf(t) for t in unique)
         out = np.zeros(len(self._pairs), dtype=np.float64)
@@ -237,13 +249,11 @@ class Engine:
         return weighted({"dense": dense, "lexical": lexical},
                         {"dense": s.w_dense, "lexical": s.w_lexical})
 
-    def encode(self, questions: Sequence[str]) -> np.ndarray:
-        with self._encode_lock:
-            return self.encoder.encode_queries(list(questions))
-
     def encode_with_sparse(self, questions: Sequence[str]):
         """The questions' dense vectors and latent-term rows (CSR, or None without a head)."""
         with self._encode_lock:
+            if not self.has_sparse or not hasattr(self.encoder, "encode_queries_with_sparse"):
+                return self.encoder.encode_queries(list(questions)), None
             return self.encoder.encode_queries_with_sparse(list(questions))
 
     # -- public -----------------------------------------------------------------------------
@@ -264,8 +274,6 @@ class Engine:
         # is lexical only.
         texts = [cleaned[i][0] for i in todo]
         vecs, svecs = self.encode_with_sparse(texts) if todo else (None, None)
-        if not self.has_sparse:
-            svecs = None  # an index built without a head: no sparse signal
         out: list[Answer] = []
         for i, (q, notice) in enumerate(cleaned):
             if not q:
@@ -308,6 +316,12 @@ class Engine:
         return Answer(question=q, answered=confidence >= cal.threshold,
                       confidence=confidence, hits=tuple(hits), language=detect_language(q),
                       notice=notice, mode=mode, features=feats)
+
+
+def calibration_key(encoder) -> str:
+    """The key of *encoder*'s calibration in ``qa/data/calibration.json``."""
+    head = getattr(encoder, "sparse_head", None)
+    return encoder.fingerprint + (f"+sparse:{head.fingerprint[:16]}" if head is not None else "")
 
 
 def _slug(path: Path, model_id: str) -> str:

@@ -64,6 +64,7 @@ class Interview:
     pairs: tuple[QAPair, ...]
     context: tuple[str, ...] = field(default=())
     source: str = ""
+    speakers: tuple[str, ...] = ()  # the interviewee's name(s) as the answer labels give them
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -137,6 +138,7 @@ def parse_article(
 
     context: list[str] = []
     pairs: list[QAPair] = []
+    speakers: list[str] = []
     section = ""
     pending_section = ""
     asker = question = None
@@ -171,6 +173,8 @@ def parse_article(
             asker, question, answer = m.group(1), para[m.end():].strip(), []
             continue
         if m := ans_re.match(para):
+            if m.group(1) not in speakers:
+                speakers.append(m.group(1))
             if question is None:
                 log.warning("answer without a question skipped: %.40s", para)
                 continue
@@ -217,12 +221,14 @@ def parse_article(
             "no question/answer pairs found: expected interviewer turns starting with "
             f"{'/'.join(askers)} and answers starting with {'/'.join(answerers)} followed by a colon"
         )
-    return Interview(tuple(pairs), tuple(context), source)
+    return Interview(tuple(pairs), tuple(context), source, tuple(speakers))
 
 
 def parse_records(records: Sequence[dict], source: str = "") -> Interview:
-    """Pairs from ``{question, answer[, section, id, asker]}`` records (answer: str or list)."""
+    """Pairs from ``{question, answer[, section, id, asker, answerer]}`` records (answer: str or
+    list)."""
     pairs: list[QAPair] = []
+    speakers: list[str] = []
     for i, rec in enumerate(records, 1):
         if not isinstance(rec, dict):
             raise InterviewParseError(f"record {i} is not an object with question and answer")
@@ -241,6 +247,9 @@ def parse_records(records: Sequence[dict], source: str = "") -> Interview:
             log.warning("record %d has a question but no answer; skipped", i)
             continue
         pid = str(rec.get("id") or f"p{len(pairs) + 1:02d}")
+        who = str(rec.get("answerer") or "").strip()
+        if who and who not in speakers:
+            speakers.append(who)
         pairs.append(
             QAPair(pid, str(rec.get("section") or ""), str(rec.get("asker") or ""), str(q).strip(),
                    paras)
@@ -250,7 +259,7 @@ def parse_records(records: Sequence[dict], source: str = "") -> Interview:
     ids = [p.id for p in pairs]
     if len(set(ids)) != len(ids):
         raise InterviewParseError(f"duplicate pair ids in {source or 'input'}")
-    return Interview(tuple(pairs), (), source)
+    return Interview(tuple(pairs), (), source, tuple(speakers))
 
 
 def load_interview(path: str | Path, **labels: Sequence[str]) -> Interview:

@@ -91,8 +91,11 @@ def test_empty_module_level_ask_needs_no_engine(monkeypatch):
 
 
 def test_the_interviewees_name_is_neither_unseen_nor_against_coverage(hashing_engine):
-    """Words of the article's lead-in that no pair uses (his name, the publication) are the
-    interview's own: a question naming him must not look out of scope for it."""
+    """His name (the answer label, and the English edition's form of it) is the interview's own
+    word: a question naming him must not look out of scope for it. Ordinary lead-in words stay
+    ordinary: "global" in a question the interview does not answer still counts."""
+    assert hashing_engine._neutral == {"汤道生", "dowson", "tong", "tang", "daosheng"}
+    assert hashing_engine.ask("What is the global strategy?", mode="lexical").features.unseen > 0
     for named, plain in (("汤道生如何看待中台?", "如何看待中台?"),
                          ("What does Dowson Tong think about the middle platform?",
                           "What does he think about the middle platform?")):

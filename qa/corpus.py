@@ -3,7 +3,7 @@
 - :func:`load_translation` reads ``<interview stem>.en.json`` beside the interview, if present, and
   checks it lines up with the pairs (same ids, same paragraph counts); a translation that does not
   line up is ignored with a warning, so an interview without one still works.
-- :func:`load_front_matter` reads the same file's English title, lead-in (``context``, shown in
+- :func:`load_front_matter` reads the same file's English lead-in (``context``, shown in
   the Browse tab) and the interviewee's English name (``speakers``: label → name), which the engine
   treats like his Chinese name: a word of the interview, never an answer.
 - :func:`make_corpus` turns pairs into passages for the dense index and one BM25 document per pair.
@@ -72,21 +72,18 @@ def load_translation(path: Path, interview: Interview) -> dict[str, PairTranslat
 class FrontMatter:
     """What the English edition says besides the pairs."""
 
-    title: str = ""
     lead: tuple[str, ...] = ()  # the article's lead-in, paragraph by paragraph
     speakers: tuple[str, ...] = ()  # the interviewee's name(s) in English
 
 
 def load_front_matter(path: Path) -> FrontMatter:
-    """The English edition's title, lead-in and speaker names; empty when absent or malformed."""
+    """The English edition's lead-in and speaker names; empty when absent or malformed."""
     if not path.exists():
         return FrontMatter()
     try:
         data = json.loads(read_text(path))
         strings = lambda xs: tuple(x.strip() for x in xs if isinstance(x, str) and x.strip())
-        title = data.get("title", "")
-        return FrontMatter(title if isinstance(title, str) else "",
-                           strings(data.get("context", [])),
+        return FrontMatter(strings(data.get("context", [])),
                            strings((data.get("speakers") or {}).values()))
     except (AttributeError, TypeError, ValueError):
         return FrontMatter()  # load_translation already warned about a broken file

@@ -3,7 +3,8 @@
 In: the per-pair dense and lexical scores of one query and the fused order. Out: :class:`Features`
 (best dense cosine, its margin over the runner-up and over the mean, BM25 of the top pair, the
 share of the query's content words found in the top pair and in the whole interview, whether both
-signals agree on the top pair, the top pair's sparse latent-term score) and, through a
+signals agree on the top pair, the top pair's sparse latent-term score, whether the question asks
+for a figure or a name that the evidence does not give: :mod:`qa.answertype`) and, through a
 :class:`Calibration` (a logistic model plus fusion settings fitted on the *dev* split of the labelled
 questions by ``python -m qa calibrate``), a confidence in [0, 1] and a threshold below which the
 engine abstains. Calibrations are stored per model fingerprint in ``qa/data/calibration.json``; a
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 CALIBRATION_FILE = DATA_DIR / "calibration.json"
 FEATURES = ("dense_top", "dense_margin", "dense_spread", "lexical_top", "coverage", "agree",
-            "unseen", "sparse_top")
+            "unseen", "sparse_top", "factoid")
 
 
 @dataclass(frozen=True)
@@ -40,15 +41,17 @@ class Features:
     agree: float  # 1 when dense and lexical rank the same pair first
     unseen: float  # IDF-weighted share of the query's content words the interview never uses
     sparse_top: float = 0.0  # latent-term score of the top pair (0 without a sparse head)
+    factoid: float = 0.0  # 1 when the question asks for a party, or a figure the evidence lacks
 
     @classmethod
     def compute(cls, dense: np.ndarray, lexical: np.ndarray, order: np.ndarray,
                 query_tokens: Sequence[str], top_vocab: frozenset[str],
                 idf: Callable[[str], float], vocab: frozenset[str],
                 neutral: frozenset[str] = frozenset(),
-                sparse: np.ndarray | None = None) -> Features:
+                sparse: np.ndarray | None = None, factoid: float = 0.0) -> Features:
         """*neutral*: the interviewee's name: it counts as seen for ``unseen`` and is left out of
-        ``coverage``."""
+        ``coverage``. *factoid*: :func:`qa.answertype.factoid` of the question and the top pair's
+        evidence passage."""
         ds = np.sort(dense)[::-1]
         top = int(order[0])
         unique = set(query_tokens)
@@ -68,6 +71,7 @@ class Features:
             agree=agree,
             unseen=float(unseen),
             sparse_top=float(sparse[top]) if sparse is not None else 0.0,
+            factoid=float(factoid),
         )
 
     def vector(self) -> list[float]:

@@ -24,6 +24,7 @@ import numpy as np
 
 from index.store import Corpus, Indexes, Passage, cleanup_stale, load_or_build
 from qa import config
+from qa.answertype import factoid
 from qa.confidence import Calibration, Features, load_calibration
 from qa.corpus import (
     FrontMatter,
@@ -295,10 +296,12 @@ class Engine:
         order = np.argsort(-fused, kind="stable")
         d_rank, l_rank = ranks(dense), ranks(lexical)
         s_rank = ranks(sparse) if sparse is not None else None
+        top_evidence = self.indexes.passages[arg[order[0]]] if arg[order[0]] >= 0 else None
         feats = Features.compute(
             dense=dense, lexical=lexical, order=order, query_tokens=tokens,
             top_vocab=self._lex_vocab[int(np.flatnonzero(self._lex_pos == order[0])[0])],
             idf=self._idf, vocab=self._vocab, neutral=self._neutral, sparse=sparse,
+            factoid=factoid(q, top_evidence.text if top_evidence else None),
         )
         confidence = cal.confidence(feats, mode)
         hits = []

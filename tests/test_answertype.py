@@ -1,0 +1,55 @@
+"""Expected answer type: interrogative forms in both scripts and English, figures in evidence."""
+
+import pytest
+
+from qa.answertype import asks_for, factoid, has_number
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("腾讯云2018年的营收是多少?", "number"),
+    ("騰訊雲什麼時候開始盈利?", "number"),
+    ("CSIG有幾個部門?", "number"),
+    ("How much does Tencent Cloud charge per GB?", "number"),
+    ("When did Tencent launch its cloud?", "number"),
+    ("In what year was CSIG founded? how many staff?", "number"),
+    ("谁接替了汤道生的职位?", "party"),
+    ("騰訊的ERP系統是向哪家廠商買的?", "party"),
+    ("Who runs the social networking group now?", "party"),
+    ("Which company is Tencent Cloud's largest customer?", "party"),
+    ("为什么腾讯不做ERP?", None),
+    ("湯道生怎麼看中台?", None),
+    ("How does Tencent decide what to build itself?", None),
+    ("What should Tencent do when a customer runs into trouble?", None),  # "when" as a conjunction
+    ("ERP", None),
+])
+def test_asks_for(question, kind):
+    assert asks_for(question) == kind
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("到现在过去200多天", True),
+    ("這半年,花了三年時間", True),
+    ("More than two hundred days have passed", True),
+    ("Revenue grew 40%", True),
+    ("我們不做ERP,也不打算做", False),
+    ("We serve them with one face.", False),
+    ("", False),
+])
+def test_has_number(text, expected):
+    assert has_number(text) is expected
+
+
+def test_factoid_checks_the_evidence_for_number_questions_only():
+    assert factoid("过去多少天了?", "从930调整到现在过去200多天") == 0.0  # the evidence answers it
+    assert factoid("腾讯云去年营收多少?", "腾讯云现在还没有盈利") == 1.0
+    assert factoid("How many customers does it have?", None) == 1.0
+    assert factoid("Who leads CSIG?", "湯道生 200 days") == 1.0  # a party: no figure helps
+    assert factoid("为什么腾讯不做ERP?", None) == 0.0
+
+
+def test_the_engine_feeds_the_feature_to_the_confidence(hashing_engine):
+    from qa.confidence import FEATURES
+
+    assert "factoid" in FEATURES
+    assert hashing_engine.ask("谁负责腾讯的ERP?").features.factoid == 1.0
+    assert hashing_engine.ask("腾讯为什么不做ERP?").features.factoid == 0.0

@@ -42,6 +42,13 @@ _FIGURE = re.compile(
 )
 
 
+DECLINE_REASONS = {
+    "number": "It asks for a figure or a date, and the closest passage of the interview states none.",
+    "party": "It asks who (a specific person or company); the interview gives views and "
+             "reasons rather than names, so this is probably not in it.",
+}
+
+
 def asks_for(question: str) -> str | None:
     """``"number"``, ``"party"`` or None (an open question: why, how, what does he think)."""
     text = fold(question)

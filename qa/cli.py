@@ -51,8 +51,10 @@ def _print_answer(ans: dict) -> None:
     if ans["answered"]:
         print(f"   confidence {ans['confidence']:.2f} · [{top['pair_id']}] {top['section']}")
     else:
-        print(f"   The interview does not seem to cover this (confidence {ans['confidence']:.2f}). "
-              "Nearest exchange:")
+        print(f"   The interview does not seem to cover this (confidence {ans['confidence']:.2f}).")
+        if ans.get("reason"):
+            print(f"   {ans['reason']}")
+        print("   Nearest exchange:")
     print(f"\n  Interviewer: {top['question']}\n")
     print("  湯道生:")
     for para in top["answer"].split("\n\n"):

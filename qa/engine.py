@@ -24,7 +24,7 @@ import numpy as np
 
 from index.store import Corpus, Indexes, Passage, cleanup_stale, load_or_build
 from qa import config
-from qa.answertype import factoid
+from qa.answertype import DECLINE_REASONS, asks_for, factoid
 from qa.confidence import Calibration, Features, load_calibration
 from qa.corpus import (
     FrontMatter,
@@ -83,6 +83,7 @@ class Answer:
     notice: str | None = None
     mode: str = "hybrid"
     features: Features | None = field(default=None, compare=False)
+    reason: str | None = None  # why it declined, when there is a specific one
 
     def to_dict(self) -> dict:
         return {
@@ -93,6 +94,7 @@ class Answer:
             "language": self.language,
             "mode": self.mode,
             "notice": self.notice,
+            "reason": self.reason,
         }
 
 
@@ -304,6 +306,7 @@ class Engine:
             factoid=factoid(q, top_evidence.text if top_evidence else None),
         )
         confidence = cal.confidence(feats, mode)
+        answered = confidence >= cal.threshold
         hits = []
         for r, pi in enumerate(order[:top_k], 1):
             pair = self._pairs[pi]
@@ -316,9 +319,11 @@ class Engine:
                 evidence=self.indexes.passages[arg[pi]] if arg[pi] >= 0 else None,
                 translation=self.translation.get(pair.id),
             ))
-        return Answer(question=q, answered=confidence >= cal.threshold,
+        return Answer(question=q, answered=answered,
                       confidence=confidence, hits=tuple(hits), language=detect_language(q),
-                      notice=notice, mode=mode, features=feats)
+                      notice=notice, mode=mode, features=feats,
+                      reason=None if answered or not feats.factoid else DECLINE_REASONS.get(
+                          asks_for(q)))
 
 
 def calibration_key(encoder) -> str:

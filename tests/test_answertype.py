@@ -53,3 +53,33 @@ def test_the_engine_feeds_the_feature_to_the_confidence(hashing_engine):
     assert "factoid" in FEATURES
     assert hashing_engine.ask("谁负责腾讯的ERP?").features.factoid == 1.0
     assert hashing_engine.ask("腾讯为什么不做ERP?").features.factoid == 0.0
+
+
+def test_a_decline_says_why_only_when_the_answer_type_is_the_reason(hashing_engine):
+    import dataclasses
+
+    from qa.answertype import DECLINE_REASONS
+
+    saved = hashing_engine.calibration
+    try:
+        hashing_engine.calibration = dataclasses.replace(saved, threshold=2.0)  # declines all
+        assert hashing_engine.ask("谁负责腾讯的ERP?").reason == DECLINE_REASONS["party"]
+        assert hashing_engine.ask("谁负责腾讯的ERP?").to_dict()["reason"] == DECLINE_REASONS[
+            "party"]
+        assert hashing_engine.ask("腾讯为什么不做ERP?").reason is None  # no specific reason
+        hashing_engine.calibration = dataclasses.replace(saved, threshold=-1.0)  # answers all
+        assert hashing_engine.ask("谁负责腾讯的ERP?").reason is None
+    finally:
+        hashing_engine.calibration = saved
+
+
+def test_the_cli_prints_the_reason(capsys):
+    from qa.answertype import DECLINE_REASONS
+    from qa.cli import _print_answer
+
+    _print_answer({"question": "Who runs CSIG?", "answered": False, "confidence": 0.1,
+                   "reason": DECLINE_REASONS["party"],
+                   "hits": [{"pair_id": "p01", "section": "s", "question": "q", "answer": "a",
+                             "rank": 1, "score": 0.1}]})
+    out = capsys.readouterr().out
+    assert "does not seem to cover this" in out and DECLINE_REASONS["party"] in out

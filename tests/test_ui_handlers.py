@@ -193,3 +193,14 @@ def test_api_ask_is_the_qa_ask_contract(handlers, engine):
         assert handlers.api_ask(q, 3) == engine.ask(q, top_k=3).to_dict()
     empty = handlers.api_ask("", 5)
     assert empty["answered"] is False and empty["hits"] == [] and empty["notice"]
+
+
+def test_a_decline_for_a_name_or_figure_says_so(handlers):
+    from qa.answertype import DECLINE_REASONS
+
+    _, history = handlers.respond("谁接替了汤道生在社交网络事业群的位置?", [])
+    reply = history[-1]["content"]
+    assert "does not cover this" in reply  # the hashing engine's fallback rule declines it
+    assert escape(DECLINE_REASONS["party"]) in reply
+    _, history = handlers.respond("今天天气怎么样", [])
+    assert "abstain-reason" not in history[-1]["content"]

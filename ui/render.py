@@ -125,6 +125,8 @@ def abstain_reply(answer: Answer, threshold: float) -> str:
         '<p class="abstain-msg"><strong>The interview does not cover this.</strong> '
         f"{ANSWERER} was not asked about it in this conversation. The nearest questions the "
         "interviewer did ask are below; click one to read its answer.</p>")
+    if answer.reason:
+        parts.append(f'<p class="abstain-reason">{escape(answer.reason)}</p>')
     items = []
     for hit in answer.hits[:NEAREST]:
         en = (f'<span class="near-en">{escape(hit.translation.question)}</span>'

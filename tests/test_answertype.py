@@ -16,9 +16,12 @@ from qa.answertype import asks_for, factoid, has_number
     ("騰訊的ERP系統是向哪家廠商買的?", "party"),
     ("Who runs the social networking group now?", "party"),
     ("Which company is Tencent Cloud's largest customer?", "party"),
+    ("How do I sign up for WeChat Work?", "howto"),
+    ("小程序帳號怎麼註冊?", "howto"),
     ("为什么腾讯不做ERP?", None),
     ("湯道生怎麼看中台?", None),
     ("How does Tencent decide what to build itself?", None),
+    ("How can Tencent win over traditional companies?", None),  # not instructions for the user
     ("What should Tencent do when a customer runs into trouble?", None),  # "when" as a conjunction
     ("ERP", None),
 ])

@@ -135,9 +135,13 @@ def test_html_in_a_question_is_shown_and_never_runs(page):
     assert evil in page.locator("#chat .user-msg").last.inner_text()
 
 
-def test_abstention_offers_follow_ups_that_can_be_clicked(page):
+def test_abstention_offers_follow_ups_that_can_be_clicked(page, shots):
     ask(page, "How do I bake sourdough bread?")
-    assert "does not cover this" in page.locator("#chat .reply").last.inner_text()
+    reply = page.locator("#chat .reply").last
+    assert "does not cover this" in reply.inner_text()
+    assert "instructions" in reply.locator(".abstain-reason").inner_text()  # a how-to question
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(shots / "decline.png"), full_page=True)
     options = page.locator("#chat button.option")
     assert options.count() >= 1
     options.first.click()

@@ -27,52 +27,75 @@ import re
 
 from qa.text import fold
 
-# Patterns run on fold()ed text: Simplified script, half-width, lower case.
+# Patterns run on fold()ed text: Simplified script (OpenCC leaves 甚麼 as 甚么), half-width, lower
+# case. They aim at precision: a form that is also a conjunction ("when a customer…"), a
+# relative pronoun ("people who…"), an adverb ("多少有点") or "several" (这几年) must not count.
 _NUMBER = re.compile(
-    r"多少|几[个家名位年月天次倍成岁]|多久|多长时间|哪一?年|什么时候|何时"
-    r"|\bhow (?:many|much|long|big|large|often)\b|\bwhat (?:year|date|percentage)\b"
-    r"|^when\b|\bwhen (?:did|does|do|will|was|is|were|are)\b"
+    r"多少(?![有会也还些])|(?<![这那好前后近头])几(?:[个家名位年月天次倍成岁]|[十百千万])"
+    r"|多久|多长时间|几时|几多|哪一?年|(?:什么|甚么)时候|何时"
+    r"|\bhow (?:many|long|big|large|often)\b"
+    r"|\bhow much\b(?!(?:\s+\S+){0,5}?\s+(?:care|cares|matter|matters|value|values|rely|relies|"
+    r"depend|depends|like|likes|want|wants|believe|believes|trust|trusts|focus|focuses|"
+    r"emphasi[sz]e|emphasi[sz]es|influence|change|changed)\b)"
+    r"|\b(?:in )?(?:what|which) (?:year|date|month|percentage)\b"
+    r"|\bwhen (?:did|does|do|will|was|is|were|are|can|could|has|have)\b"
 )
+# Other interrogatives: a Chinese question that also asks why/how/what is not asking for a number
+# ("…忙些什么?…变了多少?", "几个事业群之间怎么配合?").
+_OPEN_ZH = re.compile(r"为什么|为何|怎么|怎样|如何|(?:什么|甚么)(?!时候)")
 _PARTY = re.compile(
-    r"谁|哪一?家|哪一?位|哪个(?:人|公司|厂商|企业|部门|事业群)|哪些(?:人|公司|厂商|企业|银行|品牌)"
-    r"|^who\b|\bwho (?:is|are|was|were|took|runs|leads|heads)\b"
-    r"|\bwhich (?:company|companies|firms?|banks?|vendors?|executives?|person|people|brands?)\b"
+    r"(?<![不管论])谁(?![都也])|哪一?家|哪一?间|哪一?位|哪个(?:人|公司|厂商|企业)"
+    r"|哪些(?:公司|厂商|银行|品牌)(?!的?需求)"
+    r"|^(?:and |so |but )?(?:who|whom)\b"
+    r"|\b(?:which|what) (?:company|companies|firms?|banks?|vendors?|executives?|brands?)\b"
 )
 _HOWTO = re.compile(
-    r"\bhow (?:do|can|should|would) i\b|\bwhere (?:do|can) i\b"
-    r"|(?:怎么|如何|怎样)(?:注册|申请|开通|设置|安装|下载|购买|登录|开户|退款|提现|报名|联系)"
+    r"\b(?:how|where) (?:do|can) i\b"
+    r"|(?:^|我|我们|要|该|能|可以)(?:怎么|如何|怎样)(?:注册|申请|开通|安装|下载|登录|开户|退款|提现|报名|购买)"
+    r"|(?:怎么|如何|怎样)(?:注册|申请|开通|开户|登录|下载|安装|退款|提现|报名)\W*$"
 )
+# A figure: digits not glued to letters (C2B, 5G are names), Chinese numerals with a unit (not
+# 一家 / 这一年, where 一 means "a"; 几 only in 几十/几百…), English number words.
 _FIGURE = re.compile(
-    r"\d|[零一二两三四五六七八九十百千万亿]+多?(?:年|天|个月|%|家|名|人|亿|万|元|美元)"
-    r"|\b(?:hundreds?|thousands?|millions?|billions?|percent|dozens?)\b"
+    r"(?<![a-z])\d+(?![a-z])"
+    r"|(?:[两二三四五六七八九十百千万亿半]|一(?=[十百千万亿])|几(?=[十百千万]))"
+    r"[零一二两三四五六七八九十百千万亿几]*多?(?:年|天|个月|%|家|名|人|亿|万|元|美元|种|倍|成|岁|个|次)"
+    r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundreds?|thousands?|millions?|billions?|percent|dozens?|half)\b"
 )
 
 
 DECLINE_REASONS = {
-    "number": "It asks for a figure or a date, and the closest passage of the interview states none.",
+    "number": "It asks for a figure or a date, and the closest passage of the interview states "
+              "none.",
     "howto": "It asks for instructions (how to do something); the interview gives views and "
              "reasons, not how-tos.",
-    "party": "It asks who (a specific person or company); the interview gives views and "
-             "reasons rather than names, so this is probably not in it.",
+    "party": "It asks who (a specific person or company); this interview mostly gives views and "
+             "reasons, and seldom answers that kind of question.",
 }
 
 
-def asks_for(question: str) -> str | None:
+def asks_for(question: str | None) -> str | None:
     """``"number"``, ``"party"``, ``"howto"`` or None (an open question: why, how does Tencent,
     what does he think)."""
-    text = fold(question)
+    text = fold(question or "")
     if _PARTY.search(text):
         return "party"
-    if _NUMBER.search(text):
+    if _NUMBER.search(text) and not _asks_open(text):
         return "number"
     if _HOWTO.search(text):
         return "howto"
     return None
 
 
-def has_number(text: str) -> bool:
+def _asks_open(text: str) -> bool:
+    """Whether the question also asks why/how/what in Chinese (numbers words then mean degree)."""
+    return bool(_OPEN_ZH.search(_NUMBER.sub(" ", text)))
+
+
+def has_number(text: str | None) -> bool:
     """Whether *text* states a figure or a date (digits, Chinese numerals with a unit, "million")."""
-    return bool(_FIGURE.search(fold(text)))
+    return bool(_FIGURE.search(fold(text or "")))
 
 
 def factoid(question: str, evidence: str | None) -> float:

@@ -41,7 +41,7 @@ class Features:
     agree: float  # 1 when dense and lexical rank the same pair first
     unseen: float  # IDF-weighted share of the query's content words the interview never uses
     sparse_top: float = 0.0  # latent-term score of the top pair (0 without a sparse head)
-    factoid: float = 0.0  # 1 when the question asks for a party, or a figure the evidence lacks
+    factoid: float = 0.0  # 1: asks who or how-to, or for a figure the evidence lacks
 
     @classmethod
     def compute(cls, dense: np.ndarray, lexical: np.ndarray, order: np.ndarray,

@@ -17,7 +17,7 @@ import math
 import re
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -322,8 +322,18 @@ class Engine:
         return Answer(question=q, answered=answered,
                       confidence=confidence, hits=tuple(hits), language=detect_language(q),
                       notice=notice, mode=mode, features=feats,
-                      reason=None if answered or not feats.factoid else DECLINE_REASONS.get(
-                          asks_for(q)))
+                      reason=self._decline_reason(q, feats, answered, mode, cal))
+
+    @staticmethod
+    def _decline_reason(q: str, feats: Features, answered: bool, mode: str,
+                        cal: Calibration) -> str | None:
+        """Why it declined, only when the answer type is *the* reason: flagged, and the same
+        question without the flag would have been answered."""
+        if answered or not feats.factoid:
+            return None
+        if cal.confidence(replace(feats, factoid=0.0), mode) < cal.threshold:
+            return None  # declined anyway: the generic message is the honest one
+        return DECLINE_REASONS.get(asks_for(q) or "")
 
 
 def calibration_key(encoder) -> str:

@@ -136,10 +136,14 @@ def test_html_in_a_question_is_shown_and_never_runs(page):
 
 
 def test_abstention_offers_follow_ups_that_can_be_clicked(page, shots):
-    ask(page, "How do I bake sourdough bread?")
+    from qa.answertype import DECLINE_REASONS
+
+    ask(page, "腾讯云2018年全年营收是多少?")
     reply = page.locator("#chat .reply").last
     assert "does not cover this" in reply.inner_text()
-    assert "instructions" in reply.locator(".abstain-reason").inner_text()  # a how-to question
+    # a figure the interview never gives: the reason is shown when it is what declined it
+    reasons = reply.locator(".abstain-reason").all_inner_texts()
+    assert all(r in DECLINE_REASONS.values() for r in reasons)
     page.wait_for_timeout(300)
     page.screenshot(path=str(shots / "decline.png"), full_page=True)
     options = page.locator("#chat button.option")

@@ -195,12 +195,21 @@ def test_api_ask_is_the_qa_ask_contract(handlers, engine):
     assert empty["answered"] is False and empty["hits"] == [] and empty["notice"]
 
 
-def test_a_decline_for_a_name_or_figure_says_so(handlers):
+def test_a_decline_for_a_name_or_figure_says_so(handlers, engine):
     from qa.answertype import DECLINE_REASONS
 
-    _, history = handlers.respond("谁接替了汤道生在社交网络事业群的位置?", [])
-    reply = history[-1]["content"]
-    assert "does not cover this" in reply  # the hashing engine's fallback rule declines it
-    assert escape(DECLINE_REASONS["party"]) in reply
-    _, history = handlers.respond("今天天气怎么样", [])
-    assert "abstain-reason" not in history[-1]["content"]
+    saved = engine.calibration
+    # only the answer type decides: flagged questions are declined, the rest answered
+    engine.calibration = dataclasses.replace(saved, coef={"factoid": -10.0}, bias=5.0,
+                                             threshold=0.5)
+    try:
+        _, history = handlers.respond("谁接替了汤道生在社交网络事业群的位置?", [])
+        reply = history[-1]["content"]
+        assert "does not cover this" in reply
+        assert escape(DECLINE_REASONS["party"]) in reply
+        engine.calibration = dataclasses.replace(engine.calibration, bias=-5.0)  # declines all
+        _, history = handlers.respond("谁接替了汤道生在社交网络事业群的位置?", [])
+        assert "does not cover this" in history[-1]["content"]
+        assert "abstain-reason" not in history[-1]["content"]  # not the reason: none claimed
+    finally:
+        engine.calibration = saved

@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 
+from qa.answertype import asks_for
 from qa.evaluate import EvalResult, evaluate, load_questions
 
 
@@ -40,6 +41,27 @@ def _by_kind(r: EvalResult) -> list[str]:
         if o.item.expected:
             groups[o.item.kind or "?"].append(o.rank == 1)
     return [f"| {k} | {len(v)} | {_pct(sum(v) / len(v))} |" for k, v in sorted(groups.items())]
+
+
+def _answer_types(results: dict[str, EvalResult]) -> list[str]:
+    """How often the expected-answer-type flag (``factoid``) fires, and what became of those."""
+    lines = ["### Expected answer type (`qa/answertype.py`)", "",
+             ("Questions flagged as asking who, how to, or for a figure the evidence lacks, and "
+              "how many of them were declined:"), "",
+             "| split | kind | in-scope flagged (declined) | out-of-scope flagged (declined) |",
+             "|---|---|---|---|"]
+    for split in ("test", "dev"):
+        counts: dict[str, list[int]] = {}
+        for o in results[split].outcomes:
+            if not (o.answer.features and o.answer.features.factoid):
+                continue
+            c = counts.setdefault(asks_for(o.item.question) or "?", [0, 0, 0, 0])
+            base = 0 if o.item.expected else 2
+            c[base] += 1
+            c[base + 1] += not o.answer.answered
+        for kind, (fi, di, fo, do) in sorted(counts.items()):
+            lines.append(f"| {split} | {kind} | {fi} ({di}) | {fo} ({do}) |")
+    return [*lines, ""]
 
 
 def _plots(results: dict[str, EvalResult], threshold: float, out: Path) -> list[str]:
@@ -135,17 +157,20 @@ def write_report(engine, directory: str | Path, questions: str | Path) -> Path:
         "",
         f"The engine answers when confidence ≥ **{cal.threshold:.3f}**.",
         "",
+        *_answer_types(results),
     ]
     for name in _plots(results, cal.threshold, out):
         lines += [f"![{name}]({name})", ""]
-    lines += ["## Misses", "", ("Questions whose expected pair is not ranked first, with the top 3, "
-              "and out-of-scope questions the engine answered anyway."), ""]
+    lines += ["## Misses", "", ("Questions whose expected pair is not ranked first, in-scope "
+              "questions the engine declined, and out-of-scope questions it answered anyway, with "
+              "the top 3."), ""]
     for split in ("test", "dev"):
         r = results[split]
         lines += [f"### {split}", "", "| id | lang | question | expected | top 3 | answered |",
                   "|---|---|---|---|---|---|"]
         for o in r.outcomes:
-            wrong = (o.item.expected and o.rank != 1) or (not o.item.expected and o.answer.answered)
+            wrong = ((o.item.expected and (o.rank != 1 or not o.answer.answered))
+                     or (not o.item.expected and o.answer.answered))
             if not wrong:
                 continue
             top3 = ", ".join(f"{h.pair.id} ({h.score:.3f})" for h in o.answer.hits[:3])

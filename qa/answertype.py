@@ -28,26 +28,31 @@ import re
 from qa.text import fold
 
 # Patterns run on fold()ed text: Simplified script (OpenCC leaves 甚麼 as 甚么), half-width, lower
-# case. They aim at precision: a form that is also a conjunction ("when a customer…"), a
-# relative pronoun ("people who…"), an adverb ("多少有点") or "several" (这几年) must not count.
+# case. They aim at precision: a form that is also a conjunction ("when a customer…", "when does
+# it make sense…"), a relative pronoun ("people who…"), an adverb ("多少有点", "how much harder")
+# or "several" (这几年, 十几年, 过去几个月, "…几个事业群…吗?") must not count. Cantonese forms (点解,
+# 点样, 边个, 几钱) are included: Hong Kong users write them.
 _NUMBER = re.compile(
-    r"多少(?![有会也还些])|(?<![这那好前后近头])几(?:[个家名位年月天次倍成岁]|[十百千万])"
-    r"|多久|多长时间|几时|几多|哪一?年|(?:什么|甚么)时候|何时"
-    r"|\bhow (?:many|long|big|large|often)\b"
-    r"|\bhow much\b(?!(?:\s+\S+){0,5}?\s+(?:care|cares|matter|matters|value|values|rely|relies|"
-    r"depend|depends|like|likes|want|wants|believe|believes|trust|trusts|focus|focuses|"
-    r"emphasi[sz]e|emphasi[sz]es|influence|change|changed)\b)"
+    r"多少(?![有会也还些])|多久|多长时间|几时|几多|几钱|哪一?年|(?:什么|甚么)时候|何时"
+    r"|\bhow (?:many|long|often)\b"
+    r"|\bhow much\b(?!\s+(?:more|less|harder|easier|better|worse|further|longer|bigger|faster)\b)"
+    r"(?!(?:\s+\S+){0,5}?\s+(?:care|cares|matter|matters|value|values|rely|relies|depend|depends|"
+    r"like|likes|want|wants|believe|believes|trust|trusts|focus|focuses|emphasi[sz]es?|"
+    r"influence|influences|affect|affects|help|helps|change|changed)\b)"
     r"|\b(?:in )?(?:what|which) (?:year|date|month|percentage)\b"
-    r"|\bwhen (?:did|does|do|will|was|is|were|are|can|could|has|have)\b"
+    r"|\bwhen (?:did|will|was|were)\b"
 )
-# Other interrogatives: a Chinese question that also asks why/how/what is not asking for a number
-# ("…忙些什么?…变了多少?", "几个事业群之间怎么配合?").
-_OPEN_ZH = re.compile(r"为什么|为何|怎么|怎样|如何|(?:什么|甚么)(?!时候)")
+# 几 + measure asks "how many" only outside a yes/no question and not after 这/那/十/过去/未来…
+_NUMBER_JI = re.compile(r"(?<![这那好前后近头十去来])几(?:[个家名位年月天次倍成岁]|[十百千万])")
+# Other interrogatives: a Chinese question that also asks why/how/what/where is not asking for a
+# number ("…忙些什么?…变了多少?", "几个事业群之间怎么配合?", "难在哪?").
+_OPEN_ZH = re.compile(r"为什么|为何|怎么|怎样|如何|点解|点样|哪里|哪儿|在哪|(?:什么|甚么)(?!时候)")
 _PARTY = re.compile(
-    r"(?<![不管论])谁(?![都也])|哪一?家|哪一?间|哪一?位|哪个(?:人|公司|厂商|企业)"
+    r"(?<![不管论])谁(?![都也])|边个|哪一?家|哪一?间|边间|哪一?位|哪个(?:人|公司|厂商|企业)"
     r"|哪些(?:公司|厂商|银行|品牌)(?!的?需求)"
     r"|^(?:and |so |but )?(?:who|whom)\b"
-    r"|\b(?:which|what) (?:company|companies|firms?|banks?|vendors?|executives?|brands?)\b"
+    r"|\b(?:which|what) (?:[a-z]+ )?(?:company|companies|firms?|banks?|vendors?|executives?|"
+    r"brands?)\b"
 )
 _HOWTO = re.compile(
     r"\b(?:how|where) (?:do|can) i\b"
@@ -81,7 +86,8 @@ def asks_for(question: str | None) -> str | None:
     text = fold(question or "")
     if _PARTY.search(text):
         return "party"
-    if _NUMBER.search(text) and not _asks_open(text):
+    number = _NUMBER.search(text) or (_NUMBER_JI.search(text) and "吗" not in text)
+    if number and not _asks_open(text):
         return "number"
     if _HOWTO.search(text):
         return "howto"
@@ -90,7 +96,7 @@ def asks_for(question: str | None) -> str | None:
 
 def _asks_open(text: str) -> bool:
     """Whether the question also asks why/how/what in Chinese (numbers words then mean degree)."""
-    return bool(_OPEN_ZH.search(_NUMBER.sub(" ", text)))
+    return bool(_OPEN_ZH.search(_NUMBER_JI.sub(" ", _NUMBER.sub(" ", text))))
 
 
 def has_number(text: str | None) -> bool:

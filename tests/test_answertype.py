@@ -45,6 +45,14 @@ from qa.answertype import DECLINE_REASONS, asks_for, factoid, has_number
     ("腾讯怎么决定哪些企业需求要自己做?", None),  # 哪些企业需求 is not "which companies"
     ("CSIG如何设置行业团队的定位?", None),  # a subject: not instructions for the user
     ("谁都可以做中台吗?", None),  # 谁都 = anyone
+    ("點解騰訊雲幾年都唔賺錢?", None),  # Cantonese "why"
+    ("When does Tencent build a product itself and when does it rely on partners?", None),
+    ("腾讯做了十几年to C,转型to B难在哪?", None),
+    ("腾讯用几个BG一起服务客户吗?", None),  # a yes/no question: 几个 = several
+    ("How much harder is to B than to C?", None),
+    ("CSIG的總裁係邊個?", "party"),  # Cantonese "who"
+    ("騰訊雲伺服器幾錢一個月?", "number"),  # Cantonese "how much"
+    ("Which ERP vendor does Tencent use?", "party"),
     ("ERP", None),
     ("", None),
     (None, None),
@@ -104,6 +112,10 @@ def test_a_decline_says_why_only_when_the_answer_type_is_the_reason(flag_decides
     assert engine.ask("How do I register for Tencent Cloud?").to_dict()["reason"] == (
         DECLINE_REASONS["howto"])
     assert engine.ask("腾讯为什么不做ERP?").reason is None  # answered
+    # flagged but answered all the same: no reason
+    engine.calibration = dataclasses.replace(engine.calibration, bias=20.0)
+    a = engine.ask("谁负责腾讯的ERP?")
+    assert a.answered and a.features.factoid == 1.0 and a.reason is None
     # declined whatever the answer type says: no specific reason is claimed
     engine.calibration = dataclasses.replace(engine.calibration, bias=-5.0)
     a = engine.ask("谁负责腾讯的ERP?")

@@ -1,30 +1,47 @@
 """`python -m qa eval --report DIR` as a function: the hashing engine, a small question file."""
 
 import json
+import re
 
 from qa.evaluate import DEFAULT_QUESTIONS
 from qa.report import write_report
 
 
 def test_report_has_metrics_answer_types_plots_and_misses(hashing_engine, tmp_path):
-    lines = DEFAULT_QUESTIONS.read_text(encoding="utf-8").splitlines()
-    records = [json.loads(x) for x in lines]
-    # a few of each split and kind, in-scope and out-of-scope
-    picked = [r for r in records if r["split"] == "dev"][:20] + \
-        [r for r in records if r["split"] == "test"][:20] + \
-        [r for r in records if r["expected"] is None][:10]
+    records = [json.loads(x) for x in DEFAULT_QUESTIONS.read_text(encoding="utf-8").splitlines()]
+    picked = ([r for r in records if r["split"] == "dev"][:20]
+              + [r for r in records if r["split"] == "test" and r["expected"]][:20])
+    own = [  # the answer-type table must count these two out-of-scope questions
+        {"id": "x1", "question": "Who runs CSIG now?", "lang": "en", "expected": None,
+         "kind": "oos", "split": "test"},
+        {"id": "x2", "question": "腾讯云去年营收多少?", "lang": "zh-Hans", "expected": None,
+         "kind": "oos", "split": "test"},
+    ]
     questions = tmp_path / "q.jsonl"
-    questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in picked) + "\n",
-                         encoding="utf-8")
+    questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in picked + own)
+                         + "\n", encoding="utf-8")
     path = write_report(hashing_engine, tmp_path / "out", questions)
     text = path.read_text(encoding="utf-8")
     for heading in ("## Metrics (hybrid, the default)", "## Retrieval modes and fusion",
                     "## Abstention", "### Expected answer type", "## Misses"):
         assert heading in text
-    assert "| test |" in text and "| dev |" in text
+    assert "| test | party | 0 (0) | 1 (" in text
+    assert re.search(r"\| test \| number \| 0 \(0\) \| [1-9]\d* \(", text)
     for png in ("confidence.png", "dense_top.png"):
         assert (tmp_path / "out" / png).stat().st_size > 1000
         assert f"]({png})" in text
-    # the hashing engine's fallback rule declines nearly everything: those are listed as misses
-    assert text.count("\n| q") >= 10
+    # the hashing engine's hand-set fallback declines in-scope questions even when it ranks their
+    # pair first: those declines are listed with the misses
+    outcomes = {o.item.id: o for o in _evaluate(hashing_engine, questions)}
+    declined_right = [i for i, o in outcomes.items()
+                      if o.item.expected and o.rank == 1 and not o.answer.answered]
+    assert declined_right, "the fixture should produce a correct-but-declined question"
+    for qid in declined_right:
+        assert f"| {qid} |" in text
     assert not list((tmp_path / "out").glob("*.tmp"))  # written atomically
+
+
+def _evaluate(engine, path):
+    from qa.evaluate import evaluate, load_questions
+
+    return evaluate(engine, load_questions(path, split="all"), split="all").outcomes

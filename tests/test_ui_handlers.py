@@ -207,6 +207,8 @@ def test_a_decline_for_a_name_or_figure_says_so(handlers, engine):
         reply = history[-1]["content"]
         assert "does not cover this" in reply
         assert escape(DECLINE_REASONS["party"]) in reply
+        assert escape(DECLINE_REASONS["party"]) in handlers.compare(
+            "谁接替了汤道生在社交网络事业群的位置?", 3)  # the Compare tab says it too
         engine.calibration = dataclasses.replace(engine.calibration, bias=-5.0)  # declines all
         _, history = handlers.respond("谁接替了汤道生在社交网络事业群的位置?", [])
         assert "does not cover this" in history[-1]["content"]

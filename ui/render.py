@@ -178,6 +178,8 @@ def compare_cards(answer: Answer, threshold: float) -> str:
     head = (f'<div class="cmp-head">{confidence_badge(answer.confidence, threshold)}'
             f'<span class="verdict">{escape(answer.mode)} · {escape(verdict)}</span></div>')
     extra = notice(answer.notice) if answer.notice else ""
+    if answer.reason:
+        extra += f'<p class="abstain-reason">{escape(answer.reason)}</p>'
     return f'<div class="compare">{head}{extra}<div class="cards">{"".join(cards)}</div></div>'
 
 

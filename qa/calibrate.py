@@ -8,8 +8,8 @@ model's fingerprint (and its sparse head's) in ``qa/data/calibration.json`` and 
    by MRR then Recall@1 on the training folds) and a learned linear fusion (logistic regression of
    "this pair is the answer" on :data:`~qa.fusion.PAIR_FEATURES`, which include the sparse
    latent-term score when the model has one; L2 strength :data:`LTR_C`). The winner is refitted on
-   all of dev. Measured on the 176 dev questions (cross-validated Recall@1): grid 0.866; learned
-   0.902.
+   all of dev. Measured on the 176 dev questions (cross-validated Recall@1): grid 0.892; learned
+   0.908.
 2. Confidence: a logistic regression (scikit-learn, L2 with C=0.1, balanced classes) of "the
    interview covers this question" on :data:`~qa.confidence.FEATURES`, fitted on dev in-scope vs.
    dev out-of-scope.
@@ -18,8 +18,8 @@ model's fingerprint (and its sparse head's) in ``qa/data/calibration.json`` and 
    as the features allow.
 :func:`cross_validate` repeats all three steps inside 4-fold cross-validation (5 shuffles) so the
 printed summary says what to expect on unseen questions; with the current features (239 dev
-questions): Recall@1 0.902, in-scope declined 4.0%, out-of-scope declined 79.0%, confidence AUC
-0.973 (on the earlier 201-question dev split, the answer-type feature ``factoid`` took the AUC
+questions): Recall@1 0.908, in-scope declined 4.0%, out-of-scope declined 79.4%, confidence AUC
+0.974 (on the earlier 201-question dev split, the answer-type feature ``factoid`` took the AUC
 from 0.904 to 0.962).
 The *test* split is never looked at here; ``python -m qa eval --split test`` measures it afterwards.
 """

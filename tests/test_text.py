@@ -51,3 +51,11 @@ def test_language_detection():
 def test_empty_text():
     assert tokenize("") == []
     assert tokenize("   ?!") == []
+
+
+def test_acronym_plurals_and_hyphenated_words_meet_their_parts():
+    assert tokenize("the BGs and VPs") == tokenize("the BG and VP") == ["bg", "vp"]
+    assert tokenize("cross-BG teamwork") == tokenize("cross BG teamwork")
+    assert "commerc" in tokenize("e-commerce") and "bg" in tokenize("跨BG合作")
+    assert tokenize("to-B") == ["tob"]  # still one term
+    assert tokenize("os ios") == ["os", "ios"]  # lower-case words ending in s are left alone

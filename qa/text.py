@@ -99,7 +99,7 @@ def segment(text: str) -> list[str]:
     out: list[str] = []
     for run in _RUNS.findall(text):
         if not _CJK.match(run):
-            parts = [p for p in run.split("-") if p] or [run]
+            parts = [p for p in run.split("-") if p]  # a run starts and ends with a letter
             out.extend(parts)  # "cross-BG" → cross, bg; "e-commerce" → e, commerce
         else:
             with _lock:  # jieba's Tokenizer is not documented as thread-safe

@@ -117,6 +117,11 @@ def follow_ups(answer: Answer, limit: int = NEAREST) -> list[dict[str, str]]:
     return out
 
 
+def decline_reason(answer: Answer) -> str:
+    """Why the engine declined, when it has a specific reason; empty otherwise."""
+    return f'<p class="abstain-reason">{escape(answer.reason)}</p>' if answer.reason else ""
+
+
 def abstain_reply(answer: Answer, threshold: float) -> str:
     parts = [f'<div class="reply-head">{confidence_badge(answer.confidence, threshold)}</div>']
     if answer.notice:
@@ -125,8 +130,7 @@ def abstain_reply(answer: Answer, threshold: float) -> str:
         '<p class="abstain-msg"><strong>The interview does not cover this.</strong> '
         f"{ANSWERER} was not asked about it in this conversation. The nearest questions the "
         "interviewer did ask are below; click one to read its answer.</p>")
-    if answer.reason:
-        parts.append(f'<p class="abstain-reason">{escape(answer.reason)}</p>')
+    parts.append(decline_reason(answer))
     items = []
     for hit in answer.hits[:NEAREST]:
         en = (f'<span class="near-en">{escape(hit.translation.question)}</span>'
@@ -178,8 +182,7 @@ def compare_cards(answer: Answer, threshold: float) -> str:
     head = (f'<div class="cmp-head">{confidence_badge(answer.confidence, threshold)}'
             f'<span class="verdict">{escape(answer.mode)} · {escape(verdict)}</span></div>')
     extra = notice(answer.notice) if answer.notice else ""
-    if answer.reason:
-        extra += f'<p class="abstain-reason">{escape(answer.reason)}</p>'
+    extra += decline_reason(answer)
     return f'<div class="compare">{head}{extra}<div class="cards">{"".join(cards)}</div></div>'
 
 

@@ -4,7 +4,8 @@ In: a :class:`Corpus` (passages to embed, token lists for BM25), an encoder, a d
 Out: :class:`Indexes` ready to search, plus the reason they were (re)built, if they were.
 
 The directory holds ``dense.faiss``, ``passages.json``, ``bm25/``, ``sparse.npz`` (when the model has
-a sparse head, see ``index.sparse``) and ``manifest.json``. The manifest records the format version,
+a sparse head, see ``index.sparse``), ``exemplars.npy`` (query vectors of the calibration's labelled
+questions, see ``qa.exemplars``, when it has them) and ``manifest.json``. The manifest records the format version,
 the model id and weights fingerprint, the sparse head's fingerprint, the vector dimension, the
 corpus hash and a sha256 of every file. Loading checks all of them; a mismatch, a missing or a corrupt file
 triggers a rebuild that logs why. A build is written into a fresh temporary directory that is then
@@ -34,10 +35,11 @@ from index.sparse import SparseIndex
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4  # 4: sparse.npz
+FORMAT_VERSION = 5  # 4: sparse.npz; 5: exemplars.npy
 MANIFEST = "manifest.json"
 DENSE_FILE = "dense.faiss"
 SPARSE_FILE = "sparse.npz"
+EXEMPLARS_FILE = "exemplars.npy"
 PASSAGES_FILE = "passages.json"
 BM25_DIR = "bm25"
 
@@ -60,11 +62,14 @@ class Corpus:
     passages: tuple[Passage, ...]
     lexical_docs: tuple[tuple[str, ...], ...]
     lexical_pair_ids: tuple[str, ...]
+    exemplars: tuple[str, ...] = ()  # questions embedded as queries (qa.exemplars)
 
     def fingerprint(self) -> str:
         h = hashlib.sha256()
         h.update(json.dumps([asdict(p) for p in self.passages], ensure_ascii=False).encode())
         h.update(json.dumps([self.lexical_docs, self.lexical_pair_ids], ensure_ascii=False).encode())
+        if self.exemplars:
+            h.update(json.dumps(self.exemplars, ensure_ascii=False).encode())
         return h.hexdigest()
 
 
@@ -78,6 +83,7 @@ class Indexes:
     rebuilt_because: str | None = None  # None when loaded from disk unchanged
     persisted: bool = True
     sparse: SparseIndex | None = None  # None when the model has no sparse head
+    exemplars: np.ndarray | None = None  # (len(corpus.exemplars), dim) query vectors
 
 
 def _sha256(path: Path) -> str:
@@ -104,6 +110,7 @@ def expected_manifest(corpus: Corpus, encoder) -> dict:
         "dim": int(encoder.dim),
         "corpus_hash": corpus.fingerprint(),
         "num_passages": len(corpus.passages),
+        "num_exemplars": len(corpus.exemplars),
     }
 
 
@@ -136,7 +143,9 @@ def _check(directory: Path, want: dict) -> tuple[str | None, dict]:
         "model_fingerprint": "the model weights changed",
         "sparse_head": "the sparse head changed",
         "dim": "the vector dimension changed",
-        "corpus_hash": "the indexed corpus changed (interview text or tokenisation)",
+        "num_exemplars": "the calibration's example questions changed",
+        "corpus_hash": "the indexed corpus changed (interview text, tokenisation or the "
+                       "calibration's example questions)",
         "num_passages": "the number of passages changed",
     }
     for key, label in labels.items():
@@ -164,6 +173,8 @@ def _load(directory: Path, manifest: dict) -> Indexes:
         lexical_pair_ids=tuple(raw["lexical_pair_ids"]),
         manifest=manifest,
         sparse=SparseIndex.load(directory / SPARSE_FILE) if manifest.get("sparse_head") else None,
+        exemplars=(np.load(directory / EXEMPLARS_FILE, allow_pickle=False)
+                   if manifest.get("num_exemplars") else None),
     )
 
 
@@ -173,6 +184,7 @@ class Built:
     lexical: LexicalIndex
     sparse: SparseIndex | None
     seconds: float
+    exemplars: np.ndarray | None = None
 
 
 def build(corpus: Corpus, encoder) -> Built:
@@ -185,13 +197,17 @@ def build(corpus: Corpus, encoder) -> Built:
     sparse = None
     if getattr(encoder, "sparse_head", None) is not None:
         sparse = SparseIndex(encoder.encode_sparse(texts))
-    return Built(dense, lexical, sparse, time.perf_counter() - t0)
+    exemplars = (np.asarray(encoder.encode_queries(list(corpus.exemplars)), dtype=np.float32)
+                 if corpus.exemplars else None)
+    return Built(dense, lexical, sparse, time.perf_counter() - t0, exemplars)
 
 
 def _write(tmp: Path, corpus: Corpus, built: Built, want: dict) -> dict:
     dense, lexical = built.dense, built.lexical
     if built.sparse is not None:
         built.sparse.save(tmp / SPARSE_FILE)
+    if built.exemplars is not None:
+        np.save(tmp / EXEMPLARS_FILE, built.exemplars, allow_pickle=False)
     dense.save(tmp / DENSE_FILE)
     (tmp / BM25_DIR).mkdir()
     lexical.save(tmp / BM25_DIR)
@@ -239,8 +255,9 @@ def load_or_build(
         try:
             indexes = _load(directory, have)
             sparse_ok = indexes.sparse is None or indexes.sparse.size == len(corpus.passages)
+            n_ex = 0 if indexes.exemplars is None else len(indexes.exemplars)
             if (indexes.dense.size == len(corpus.passages) and indexes.dense.dim == encoder.dim
-                    and sparse_ok):
+                    and sparse_ok and n_ex == len(corpus.exemplars)):
                 say(f"loaded indexes from {directory}")
                 return indexes
             reason = "the stored index does not match the corpus"
@@ -267,7 +284,8 @@ def load_or_build(
                     exc.strerror or exc)
         say(f"warning: cache not writable ({exc.strerror or exc}); serving from memory")
     return Indexes(corpus.passages, built.dense, built.lexical, corpus.lexical_pair_ids, manifest,
-                   rebuilt_because=reason, persisted=persisted, sparse=built.sparse)
+                   rebuilt_because=reason, persisted=persisted, sparse=built.sparse,
+                   exemplars=built.exemplars)
 
 
 def cleanup_stale(parent: Path, max_age_s: float = 3600) -> None:

@@ -4,7 +4,8 @@ In: the per-pair dense and lexical scores of one query and the fused order. Out:
 (best dense cosine, its margin over the runner-up and over the mean, BM25 of the top pair, the
 share of the query's content words found in the top pair and in the whole interview, whether both
 signals agree on the top pair, the top pair's sparse latent-term score, whether the question asks
-for a figure or a name that the evidence does not give: :mod:`qa.answertype`) and, through a
+for a figure or a name that the evidence does not give: :mod:`qa.answertype`, how much nearer it
+lies to known unanswerable questions than to answerable ones: :mod:`qa.exemplars`) and, through a
 :class:`Calibration` (a logistic model plus fusion settings fitted on the *dev* split of the labelled
 questions by ``python -m qa calibrate``), a confidence in [0, 1] and a threshold below which the
 engine abstains. Calibrations are stored per model fingerprint in ``qa/data/calibration.json``; a
@@ -17,7 +18,7 @@ import json
 import logging
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 CALIBRATION_FILE = DATA_DIR / "calibration.json"
 FEATURES = ("dense_top", "dense_margin", "dense_spread", "lexical_top", "coverage", "agree",
-            "unseen", "sparse_top", "factoid")
+            "unseen", "sparse_top", "factoid", "exemplar")
 
 
 @dataclass(frozen=True)
@@ -42,13 +43,15 @@ class Features:
     unseen: float  # IDF-weighted share of the query's content words the interview never uses
     sparse_top: float = 0.0  # latent-term score of the top pair (0 without a sparse head)
     factoid: float = 0.0  # 1: asks who or how-to, or for a figure the evidence lacks
+    exemplar: float = 0.0  # nearer unanswerable minus nearer answerable exemplars (qa.exemplars)
 
     @classmethod
     def compute(cls, dense: np.ndarray, lexical: np.ndarray, order: np.ndarray,
                 query_tokens: Sequence[str], top_vocab: frozenset[str],
                 idf: Callable[[str], float], vocab: frozenset[str],
                 neutral: frozenset[str] = frozenset(),
-                sparse: np.ndarray | None = None, factoid: float = 0.0) -> Features:
+                sparse: np.ndarray | None = None, factoid: float = 0.0,
+                exemplar: float = 0.0) -> Features:
         """*neutral*: the interviewee's name: it counts as seen for ``unseen`` and is left out of
         ``coverage``. *factoid*: :func:`qa.answertype.factoid` of the question and the top pair's
         evidence passage."""
@@ -72,6 +75,7 @@ class Features:
             unseen=float(unseen),
             sparse_top=float(sparse[top]) if sparse is not None else 0.0,
             factoid=float(factoid),
+            exemplar=float(exemplar),
         )
 
     def vector(self) -> list[float]:
@@ -93,6 +97,30 @@ class Calibration:
     threshold: float = 0.5
     fitted_on: str = "hand-set fallback"
     ltr_coef: dict[str, float] = field(default_factory=dict)  # for fusion == "learned"
+    # The labelled questions behind the ``exemplar`` feature, the interview they are about, and
+    # the confidence model refitted without that feature, used wherever they are unavailable.
+    exemplars_in: tuple[str, ...] = ()
+    exemplars_out: tuple[str, ...] = ()
+    interview: str = ""  # Interview.fingerprint() of the interview the exemplars describe
+    generic: dict = field(default_factory=dict)  # {"coef", "bias", "threshold"}
+
+    def __post_init__(self) -> None:  # JSON gives lists
+        object.__setattr__(self, "exemplars_in", tuple(self.exemplars_in))
+        object.__setattr__(self, "exemplars_out", tuple(self.exemplars_out))
+
+    @property
+    def exemplar_texts(self) -> tuple[str, ...]:
+        """Answerable exemplars first, then the unanswerable ones."""
+        return self.exemplars_in + self.exemplars_out
+
+    def without_exemplars(self) -> Calibration:
+        """This calibration's confidence model without the ``exemplar`` feature (itself when it
+        has none): for another interview, or an index built without the exemplars."""
+        if not self.coef.get("exemplar") or not self.generic:
+            return self
+        return replace(self, coef=dict(self.generic["coef"]), bias=self.generic["bias"],
+                       threshold=self.generic["threshold"], exemplars_in=(), exemplars_out=(),
+                       generic={})
 
     def confidence(self, f: Features, mode: str = "hybrid") -> float:
         z = self.bias + sum(self.coef.get(n, 0.0) * v for n, v in zip(FEATURES, f.vector(),

@@ -115,8 +115,10 @@ def _pair_passages(pair_id: str, section: str, question: str, paragraphs: tuple[
             yield from (Passage(pair_id, f"sentence{suffix}", s, i) for s in sents)
 
 
-def make_corpus(interview: Interview, translation: dict[str, PairTranslation] | None = None
-                ) -> Corpus:
+def make_corpus(interview: Interview, translation: dict[str, PairTranslation] | None = None,
+                exemplars: tuple[str, ...] = ()) -> Corpus:
+    """The passages and BM25 documents of *interview*; *exemplars* (labelled questions, see
+    ``qa.exemplars``) are carried along to be embedded with them."""
     translation = translation or {}
     passages: list[Passage] = []
     docs: list[tuple[str, ...]] = []
@@ -136,7 +138,8 @@ def make_corpus(interview: Interview, translation: dict[str, PairTranslation] | 
                                            suffix="_en"))
             tokens += tokenize(f"{tr.section} {tr.question} {tr.answer}")
         docs.append(tuple(tokens))
-    return Corpus(tuple(passages), tuple(docs), tuple(p.id for p in interview.pairs))
+    return Corpus(tuple(passages), tuple(docs), tuple(p.id for p in interview.pairs),
+                  tuple(exemplars))
 
 
 def _lexical_text(pair: QAPair) -> str:

@@ -34,6 +34,7 @@ from qa.corpus import (
     make_corpus,
     translation_path,
 )
+from qa.exemplars import ExemplarSet
 from qa.fusion import learned, pair_features, ranks, rrf, weighted
 from qa.parsing import Interview, QAPair, load_interview
 from qa.text import detect_language, tokenize
@@ -124,6 +125,7 @@ class Engine:
         self.encoder = encoder
         self.translation = translation or {}
         self.calibration = calibration or load_calibration(self.calibration_key)
+        self.exemplars = _exemplar_set(self.calibration, indexes, interview)
         self._pairs = interview.pairs
         pos = {p.id: i for i, p in enumerate(self._pairs)}
         passage_pair = np.array([pos[p.pair_id] for p in indexes.passages], dtype=np.int64)
@@ -163,11 +165,16 @@ class Engine:
         root = Path(cache_dir) if cache_dir else config.cache_dir()
         say(f"loading model {config.model_name(model)} …")
         encoder = load_encoder(model, cache_dir=root)
-        corpus = make_corpus(parsed, translation)
+        calibration = load_calibration(calibration_key(encoder))
+        # the calibration's labelled questions are embedded with the passages, but only for the
+        # interview they are about (qa.exemplars)
+        exemplars = (calibration.exemplar_texts
+                     if calibration.interview == parsed.fingerprint() else ())
+        corpus = make_corpus(parsed, translation, exemplars)
         index_dir = root / "indexes" / _slug(path, encoder.model_id)
         cleanup_stale(index_dir.parent)
         indexes = load_or_build(index_dir, corpus, encoder, rebuild=rebuild, progress=say)
-        return cls(parsed, corpus, indexes, encoder, translation, front=front)
+        return cls(parsed, corpus, indexes, encoder, translation, calibration, front=front)
 
     # -- signals ----------------------------------------------------------------------------
     def _dense(self, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -286,12 +293,17 @@ class Engine:
             row = todo.index(i)
             dense, arg = self._dense(vecs[row][None, :])
             sparse = self._sparse(svecs[row]) if svecs is not None else None
-            out.append(self._answer(q, notice, dense, arg, top_k, mode, sparse))
+            exemplars = self.exemplars
+            exemplar = exemplars.score(vecs[row], q) if exemplars is not None else None
+            out.append(self._answer(q, notice, dense, arg, top_k, mode, sparse, exemplar))
         return out
 
     def _answer(self, q: str, notice: str | None, dense: np.ndarray, arg: np.ndarray,
-                top_k: int, mode: str, sparse: np.ndarray | None = None) -> Answer:
+                top_k: int, mode: str, sparse: np.ndarray | None = None,
+                exemplar: float | None = None) -> Answer:
         cal = self.calibration  # one snapshot: calibrate/report may swap it on the engine
+        if exemplar is None:
+            cal = cal.without_exemplars()
         tokens = tokenize(q)
         lexical = self._lexical(tokens)
         fused = self._fuse(dense, lexical, mode, tokens, cal, sparse)
@@ -304,6 +316,7 @@ class Engine:
             top_vocab=self._lex_vocab[int(np.flatnonzero(self._lex_pos == order[0])[0])],
             idf=self._idf, vocab=self._vocab, neutral=self._neutral, sparse=sparse,
             factoid=factoid(q, top_evidence.text if top_evidence else None),
+            exemplar=exemplar or 0.0,
         )
         confidence = cal.confidence(feats, mode)
         answered = confidence >= cal.threshold
@@ -334,6 +347,20 @@ class Engine:
         if cal.confidence(replace(feats, factoid=0.0), mode) < cal.threshold:
             return None  # declined anyway: the generic message is the honest one
         return DECLINE_REASONS.get(asks_for(q) or "")
+
+
+def _exemplar_set(cal: Calibration, indexes: Indexes, interview: Interview
+                  ) -> ExemplarSet | None:
+    """The calibration's exemplars with their vectors from the index, when both are there, match,
+    and are about this interview; else None (the engine then uses the model without them)."""
+    texts = cal.exemplar_texts
+    vectors = indexes.exemplars
+    if (not texts or vectors is None or len(vectors) != len(texts)
+            or cal.interview != interview.fingerprint()):
+        return None
+    labels = np.arange(len(texts)) < len(cal.exemplars_in)
+    ex = ExemplarSet(texts, labels, vectors)
+    return ex if ex.usable else None
 
 
 def calibration_key(encoder) -> str:

@@ -3,6 +3,7 @@
 import json
 import os
 import stat
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -65,6 +66,21 @@ def test_stale_manifest_rebuilds_and_says_why(tmp_path, change, reason):
     again = load_or_build(tmp_path / "ix", c, enc)
     assert reason in again.rebuilt_because
     assert load_or_build(tmp_path / "ix", c, enc).rebuilt_because is None
+
+
+def test_exemplars_are_embedded_as_queries_persisted_and_checked(tmp_path):
+    enc = TinyEncoder()
+    with_ex = replace(corpus(), exemplars=("alpha?", "weather?"))
+    built = load_or_build(tmp_path / "ix", with_ex, enc)
+    np.testing.assert_allclose(built.exemplars, enc.encode_queries(["alpha?", "weather?"]))
+    again = load_or_build(tmp_path / "ix", with_ex, enc)
+    assert again.rebuilt_because is None
+    np.testing.assert_allclose(again.exemplars, built.exemplars)
+    # other example questions (a recalibration) → rebuilt, and the manifest says why
+    fewer = replace(corpus(), exemplars=("alpha?",))
+    assert "example questions changed" in load_or_build(tmp_path / "ix", fewer, enc).rebuilt_because
+    none = load_or_build(tmp_path / "ix", corpus(), enc)
+    assert none.rebuilt_because and none.exemplars is None
 
 
 def test_corrupt_truncated_or_missing_files_rebuild(tmp_path):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from qa.answertype import asks_for
 from qa.evaluate import EvalResult, evaluate, load_questions
+from qa.exemplars import K
 
 
 def _pct(x: float) -> str:
@@ -62,6 +63,30 @@ def _answer_types(results: dict[str, EvalResult]) -> list[str]:
         for kind, (fi, di, fo, do) in sorted(counts.items()):
             lines.append(f"| {split} | {kind} | {fi} ({di}) | {fo} ({do}) |")
     return [*lines, ""]
+
+
+def _exemplars(engine, cal, test) -> list[str]:
+    """The exemplar feature: what it is fitted on, and the held-out split without it."""
+    lines = ["### Exemplars (`qa/exemplars.py`)", ""]
+    if not cal.exemplar_texts:
+        return lines + ["This calibration has no exemplars.", ""]
+    saved = engine.exemplars
+    try:
+        engine.exemplars = None  # the generic model, as on an interview without exemplars
+        without = evaluate(engine, test, split="test").metrics
+    finally:
+        engine.exemplars = saved
+    used = "in use" if saved is not None else "**not in use** (another interview or index)"
+    generic = cal.without_exemplars()
+    return lines + [
+        (f"`exemplar` compares a question with the calibration's {len(cal.exemplars_in)} "
+         f"answerable and {len(cal.exemplars_out)} unanswerable dev questions (mean cosine of "
+         f"the {K} nearest of each kind); {used} here. Where they are unavailable, the model fitted "
+         f"without the feature answers at confidence ≥ {generic.threshold:.3f}; on the test "
+         f"split it declines {without['oos_declined']}/{without['n_oos']} out-of-scope and "
+         f"{without['inscope_declined']}/{without['n_inscope']} in-scope questions."),
+        "",
+    ]
 
 
 def _plots(results: dict[str, EvalResult], threshold: float, out: Path) -> list[str]:
@@ -157,6 +182,7 @@ def write_report(engine, directory: str | Path, questions: str | Path) -> Path:
         "",
         f"The engine answers when confidence ≥ **{cal.threshold:.3f}**.",
         "",
+        *_exemplars(engine, cal, test),
         *_answer_types(results),
     ]
     for name in _plots(results, cal.threshold, out):

@@ -144,7 +144,8 @@ def exemplar_set(engine, items) -> ExemplarSet:
     """*items* (labelled questions) as exemplars: embedded as queries, answerable or not."""
     texts = tuple(i.question for i in items)
     vectors = np.asarray(engine.encode_with_sparse(list(texts))[0], dtype=np.float32)
-    return ExemplarSet(texts, np.array([bool(i.expected) for i in items]), vectors)
+    return ExemplarSet(texts, np.array([bool(i.expected) for i in items]), vectors,
+                       skip_same_text=True)
 
 
 def _fit_logistic(X: np.ndarray, y: np.ndarray, names) -> dict:

@@ -337,16 +337,21 @@ class Engine:
                       notice=notice, mode=mode, features=feats,
                       reason=self._decline_reason(q, feats, answered, mode, cal))
 
-    @staticmethod
-    def _decline_reason(q: str, feats: Features, answered: bool, mode: str,
+    def _decline_reason(self, q: str, feats: Features, answered: bool, mode: str,
                         cal: Calibration) -> str | None:
-        """Why it declined, only when the answer type is *the* reason: flagged, and the same
-        question without the flag would have been answered."""
-        if answered or not feats.factoid:
+        """Why it declined, only when one signal is *the* reason: the answer type (flagged, and
+        the same question without the flag would have been answered), or the exemplars (the
+        model without them would have answered)."""
+        if answered:
             return None
-        if cal.confidence(replace(feats, factoid=0.0), mode) < cal.threshold:
-            return None  # declined anyway: the generic message is the honest one
-        return DECLINE_REASONS.get(asks_for(q) or "")
+        if feats.factoid and cal.confidence(replace(feats, factoid=0.0), mode) >= cal.threshold:
+            return DECLINE_REASONS.get(asks_for(q) or "")
+        generic = cal.without_exemplars()
+        if (self.exemplars is not None and generic is not cal
+                and generic.confidence(feats, mode) >= generic.threshold):
+            return ("It is closer to questions known to lie outside this interview (share "
+                    "price, salaries, other companies…) than to the ones it answers.")
+        return None
 
 
 def _exemplar_set(cal: Calibration, indexes: Indexes, interview: Interview

@@ -7,9 +7,10 @@ like the questions the interview leaves open (share price, weather, other execut
 the ones it answers"; it is a confidence feature (``exemplar`` in :mod:`qa.confidence`).
 
 The exemplars are the calibration's own training questions (``python -m qa calibrate`` stores their
-texts with the calibration; the index embeds them, ``index.store``), so an exemplar whose text is
-the question itself is skipped: fitting then sees each dev question scored against the *other*
-dev questions, as a new question will be. They describe one interview, so a calibration's
+texts with the calibration; the index embeds them, ``index.store``), so while fitting, an exemplar
+whose text is the question itself is skipped (``skip_same_text``): each dev question is scored
+against the *other* dev questions, as a new question will be. When serving, nothing is skipped: a
+question typed exactly as a known out-of-scope one is declined all the more firmly. They describe one interview, so a calibration's
 exemplars are only used on the interview they were fitted on (``Calibration.interview``).
 Measured on the dev split (``python -m qa calibrate``: 4-fold x 5 cross-validation, everything
 refitted per fold): out-of-scope declined 79.4% → 93.3%, in-scope declined 4.0% → 3.8%, confidence
@@ -40,6 +41,7 @@ class ExemplarSet:
     texts: tuple[str, ...]
     answerable: np.ndarray  # bool, one per text
     vectors: np.ndarray  # (len(texts), dim), float32
+    skip_same_text: bool = False  # True while fitting: score each exemplar against the others
 
     def __post_init__(self) -> None:
         if not (len(self.texts) == len(self.answerable) == len(self.vectors)):
@@ -56,7 +58,7 @@ class ExemplarSet:
         """Mean cosine of the K nearest unanswerable exemplars minus the K nearest answerable."""
         sims = self.vectors @ np.asarray(qvec, dtype=np.float32).reshape(-1)
         mask = np.ones(len(sims), dtype=bool)
-        self_index = self._keys.get(_key(question))
+        self_index = self._keys.get(_key(question)) if self.skip_same_text else None
         if self_index is not None:
             mask[self_index] = False
         near_in = _top_mean(sims[mask & self.answerable])
@@ -67,7 +69,7 @@ class ExemplarSet:
         """The exemplars among *texts* (for cross-validation folds)."""
         idx = [self._keys[_key(t)] for t in texts if _key(t) in self._keys]
         return ExemplarSet(tuple(self.texts[i] for i in idx), self.answerable[idx],
-                           self.vectors[idx])
+                           self.vectors[idx], self.skip_same_text)
 
 
 def _top_mean(sims: np.ndarray) -> float:

@@ -146,6 +146,10 @@ def write_report(engine, directory: str | Path, questions: str | Path) -> Path:
         _HEADER,
         *(_metrics_row(s, results[s]) for s in ("test", "dev", "all")),
         "",
+        ("The dev and all rows are partly in-sample: the dev questions trained the fusion and the "
+         "confidence model and are the exemplars (`python -m qa calibrate` prints cross-validated "
+         "dev figures instead)."),
+        "",
         "## Retrieval modes and fusion on the held-out test split",
         "",
         _HEADER,

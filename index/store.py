@@ -143,10 +143,10 @@ def _check(directory: Path, want: dict) -> tuple[str | None, dict]:
         "model_fingerprint": "the model weights changed",
         "sparse_head": "the sparse head changed",
         "dim": "the vector dimension changed",
-        "num_exemplars": "the calibration's example questions changed",
         "corpus_hash": "the indexed corpus changed (interview text, tokenisation or the "
                        "calibration's example questions)",
         "num_passages": "the number of passages changed",
+        "num_exemplars": "the number of the calibration's example questions changed",
     }
     for key, label in labels.items():
         if have.get(key) != want[key]:

@@ -247,7 +247,11 @@ def calibrate(engine, path: str | Path | None = None, write: bool = True) -> str
     fusion, fusion_summary = choose_fusion(engine, inscope)
     cv = cross_validate(engine, items, "learned" if fusion["fusion"] == "learned" else "grid")
     cal = replace(engine.calibration, **fusion)
-    cal = fit_confidence(engine, items, cal, exemplar_set(engine, items))
+    exemplars = exemplar_set(engine, items)
+    cal = fit_confidence(engine, items, cal, exemplars)
+    # serving from here on: a dev question now finds itself among the exemplars, as it will
+    # once the calibration is saved and the index embeds them
+    engine.exemplars = replace(exemplars, skip_same_text=False)
     cal = replace(cal, fitted_on=f"dev split of {Path(path or DEFAULT_QUESTIONS).name} "
                   f"({len(inscope)} in-scope, {len(items) - len(inscope)} out-of-scope)")
     engine.calibration = cal

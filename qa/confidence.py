@@ -116,8 +116,13 @@ class Calibration:
     def without_exemplars(self) -> Calibration:
         """This calibration's confidence model without the ``exemplar`` feature (itself when it
         has none): for another interview, or an index built without the exemplars."""
-        if not self.coef.get("exemplar") or not self.generic:
+        if not self.coef.get("exemplar"):
             return self
+        if not self.generic:
+            log.warning("calibration %r has an exemplar weight but no generic model; dropping "
+                        "the weight (re-run `python -m qa calibrate`)", self.fitted_on)
+            return replace(self, coef={k: v for k, v in self.coef.items() if k != "exemplar"},
+                           exemplars_in=(), exemplars_out=())
         return replace(self, coef=dict(self.generic["coef"]), bias=self.generic["bias"],
                        threshold=self.generic["threshold"], exemplars_in=(), exemplars_out=(),
                        generic={})

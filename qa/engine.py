@@ -125,7 +125,7 @@ class Engine:
         self.encoder = encoder
         self.translation = translation or {}
         self.calibration = calibration or load_calibration(self.calibration_key)
-        self.exemplars = _exemplar_set(self.calibration, indexes, interview)
+        self.exemplars = _exemplar_set(self.calibration, corpus, indexes, interview)
         self._pairs = interview.pairs
         pos = {p.id: i for i, p in enumerate(self._pairs)}
         passage_pair = np.array([pos[p.pair_id] for p in indexes.passages], dtype=np.int64)
@@ -213,6 +213,13 @@ class Engine:
         return calibration_key(self.encoder)
 
     @property
+    def effective_calibration(self) -> Calibration:
+        """The calibration that decides here: without the exemplar feature when this engine has
+        no exemplars (another interview, an index built without them)."""
+        cal = self.calibration
+        return cal if self.exemplars is not None else cal.without_exemplars()
+
+    @property
     def modes(self) -> tuple[str, ...]:
         """The retrieval modes this engine offers (``sparse`` only with a sparse head)."""
         return MODES if self.has_sparse else tuple(m for m in MODES if m != "sparse")
@@ -284,6 +291,10 @@ class Engine:
         # is lexical only.
         texts = [cleaned[i][0] for i in todo]
         vecs, svecs = self.encode_with_sparse(texts) if todo else (None, None)
+        # one snapshot for the whole call: calibrate/report may swap these on the engine
+        cal, exemplars = self.calibration, self.exemplars
+        if exemplars is None:
+            cal = cal.without_exemplars()
         out: list[Answer] = []
         for i, (q, notice) in enumerate(cleaned):
             if not q:
@@ -293,17 +304,13 @@ class Engine:
             row = todo.index(i)
             dense, arg = self._dense(vecs[row][None, :])
             sparse = self._sparse(svecs[row]) if svecs is not None else None
-            exemplars = self.exemplars
             exemplar = exemplars.score(vecs[row], q) if exemplars is not None else None
-            out.append(self._answer(q, notice, dense, arg, top_k, mode, sparse, exemplar))
+            out.append(self._answer(q, notice, dense, arg, top_k, mode, cal, sparse, exemplar))
         return out
 
     def _answer(self, q: str, notice: str | None, dense: np.ndarray, arg: np.ndarray,
-                top_k: int, mode: str, sparse: np.ndarray | None = None,
+                top_k: int, mode: str, cal: Calibration, sparse: np.ndarray | None = None,
                 exemplar: float | None = None) -> Answer:
-        cal = self.calibration  # one snapshot: calibrate/report may swap it on the engine
-        if exemplar is None:
-            cal = cal.without_exemplars()
         tokens = tokenize(q)
         lexical = self._lexical(tokens)
         fused = self._fuse(dense, lexical, mode, tokens, cal, sparse)
@@ -335,32 +342,35 @@ class Engine:
         return Answer(question=q, answered=answered,
                       confidence=confidence, hits=tuple(hits), language=detect_language(q),
                       notice=notice, mode=mode, features=feats,
-                      reason=self._decline_reason(q, feats, answered, mode, cal))
+                      reason=_decline_reason(q, feats, answered, mode, cal,
+                                             has_exemplars=exemplar is not None))
 
-    def _decline_reason(self, q: str, feats: Features, answered: bool, mode: str,
-                        cal: Calibration) -> str | None:
-        """Why it declined, only when one signal is *the* reason: the answer type (flagged, and
-        the same question without the flag would have been answered), or the exemplars (the
-        model without them would have answered)."""
-        if answered:
-            return None
-        if feats.factoid and cal.confidence(replace(feats, factoid=0.0), mode) >= cal.threshold:
-            return DECLINE_REASONS.get(asks_for(q) or "")
-        generic = cal.without_exemplars()
-        if (self.exemplars is not None and generic is not cal
-                and generic.confidence(feats, mode) >= generic.threshold):
-            return ("It is closer to questions known to lie outside this interview (share "
-                    "price, salaries, other companies…) than to the ones it answers.")
+
+def _decline_reason(q: str, feats: Features, answered: bool, mode: str, cal: Calibration,
+                    has_exemplars: bool) -> str | None:
+    """Why it declined, only when one signal is *the* reason: the answer type (flagged, and the
+    same question without the flag would have been answered), or the exemplars (the question is
+    nearer the unanswerable ones, and the model without them would have answered)."""
+    if answered:
         return None
+    if feats.factoid and cal.confidence(replace(feats, factoid=0.0), mode) >= cal.threshold:
+        return DECLINE_REASONS.get(asks_for(q) or "")
+    generic = cal.without_exemplars()
+    if (has_exemplars and feats.exemplar > 0 and generic is not cal
+            and generic.confidence(feats, mode) >= generic.threshold):
+        return ("It is closer to questions known to lie outside this interview (share price, "
+                "salaries, other companies…) than to the ones it answers.")
+    return None
 
 
-def _exemplar_set(cal: Calibration, indexes: Indexes, interview: Interview
+def _exemplar_set(cal: Calibration, corpus: Corpus, indexes: Indexes, interview: Interview
                   ) -> ExemplarSet | None:
-    """The calibration's exemplars with their vectors from the index, when both are there, match,
-    and are about this interview; else None (the engine then uses the model without them)."""
+    """The calibration's exemplars with their vectors from the index, when both are there, are
+    the same questions, and are about this interview; else None (the engine then uses the model
+    without them)."""
     texts = cal.exemplar_texts
     vectors = indexes.exemplars
-    if (not texts or vectors is None or len(vectors) != len(texts)
+    if (not texts or vectors is None or corpus.exemplars != texts or len(vectors) != len(texts)
             or cal.interview != interview.fingerprint()):
         return None
     labels = np.arange(len(texts)) < len(cal.exemplars_in)

@@ -9,6 +9,7 @@ cosine of both groups (why a plain cosine cut-off cannot separate them).
 
 from __future__ import annotations
 
+import copy
 import time
 from collections import defaultdict
 from dataclasses import replace
@@ -70,13 +71,11 @@ def _exemplars(engine, cal, test) -> list[str]:
     lines = ["### Exemplars (`qa/exemplars.py`)", ""]
     if not cal.exemplar_texts:
         return lines + ["This calibration has no exemplars.", ""]
-    saved = engine.exemplars
-    try:
-        engine.exemplars = None  # the generic model, as on an interview without exemplars
-        without = evaluate(engine, test, split="test").metrics
-    finally:
-        engine.exemplars = saved
-    used = "in use" if saved is not None else "**not in use** (another interview or index)"
+    plain = copy.copy(engine)  # never swap state on an engine that may be serving
+    plain.exemplars = None  # the generic model, as on an interview without exemplars
+    without = evaluate(plain, test, split="test").metrics
+    used = ("in use" if engine.exemplars is not None
+            else "**not in use** (another interview or index)")
     generic = cal.without_exemplars()
     return lines + [
         (f"`exemplar` compares a question with the calibration's {len(cal.exemplars_in)} "
@@ -129,7 +128,7 @@ def write_report(engine, directory: str | Path, questions: str | Path) -> Path:
     t0 = time.perf_counter()
     items = {s: load_questions(questions, split=s) for s in ("all", "dev", "test")}
     results = {s: evaluate(engine, items[s], split=s) for s in items}
-    cal = engine.calibration
+    cal = engine.effective_calibration
 
     lines = [
         "# Retrieval and abstention report",
@@ -157,13 +156,11 @@ def write_report(engine, directory: str | Path, questions: str | Path) -> Path:
     test = items["test"]
     for mode in ("dense", "lexical", "sparse") if engine.has_sparse else ("dense", "lexical"):
         lines.append(_metrics_row(f"{mode} only", evaluate(engine, test, mode=mode, split="test")))
-    saved = engine.calibration
-    try:
-        engine.calibration = replace(saved, fusion="rrf", rrf_k=60.0, w_dense=1.0, w_lexical=1.0)
-        lines.append(_metrics_row("hybrid, plain RRF (k=60, equal weights)",
-                                  evaluate(engine, test, split="test")))
-    finally:
-        engine.calibration = saved
+    plain = copy.copy(engine)
+    plain.calibration = replace(engine.calibration, fusion="rrf", rrf_k=60.0, w_dense=1.0,
+                                w_lexical=1.0)
+    lines.append(_metrics_row("hybrid, plain RRF (k=60, equal weights)",
+                              evaluate(plain, test, split="test")))
     how = ("learned linear fusion" if cal.fusion == "learned" else
            f"{cal.fusion}, k={cal.rrf_k:g}, w_dense={cal.w_dense:g}, w_lexical={cal.w_lexical:g}")
     lines.append(_metrics_row(f"hybrid, calibrated ({how}) — the default", results["test"]))
@@ -186,7 +183,7 @@ def write_report(engine, directory: str | Path, questions: str | Path) -> Path:
         "",
         f"The engine answers when confidence ≥ **{cal.threshold:.3f}**.",
         "",
-        *_exemplars(engine, cal, test),
+        *_exemplars(engine, engine.calibration, test),
         *_answer_types(results),
     ]
     for name in _plots(results, cal.threshold, out):

@@ -37,13 +37,15 @@ def test_while_fitting_an_exemplar_is_scored_against_the_others_only():
     assert ex.score(q, "  in   0 ") == pytest.approx(others.score(q, "in 0"))
     # counting itself, its nearest answerable neighbour would be a perfect match
     assert ex.score(q, "in 0") > ex.score(q, "something else")
-    assert others.skip_same_text
 
 
 def test_when_serving_a_known_question_counts_itself():
     ex = _set()
     q = ex.vectors[ex.texts.index("out 0")]  # an unanswerable exemplar, typed again by a user
-    assert ex.score(q, "out 0") == pytest.approx(ex.score(q, "something else"))
+    sims = ex.vectors @ q
+    expected = (np.sort(sims[~ex.answerable])[-K:].mean()
+                - np.sort(sims[ex.answerable])[-K:].mean())
+    assert ex.score(q, "out 0") == pytest.approx(expected)  # itself (cosine 1) included
     fitting = _set(skip=True)
     assert fitting.score(q, "out 0") < fitting.score(q, "something else")
 
@@ -53,6 +55,27 @@ def test_usable_needs_more_than_k_of_each_kind_and_lengths_must_match():
     assert not _set(n_out=K).usable
     with pytest.raises(ValueError):
         ExemplarSet(("a",), np.array([True, False]), np.zeros((2, 3), np.float32))
+
+
+def test_subset_keeps_the_named_exemplars_and_the_mode():
+    ex = _set(skip=True)
+    part = ex.subset(["in 1", "out 2", "not an exemplar"])
+    assert part.texts == ("in 1", "out 2") and part.answerable.tolist() == [True, False]
+    np.testing.assert_array_equal(part.vectors, ex.vectors[[1, ex.texts.index("out 2")]])
+    assert part.skip_same_text
+
+
+def test_calibration_round_trips_through_json_and_survives_a_missing_generic_model(tmp_path):
+    from qa.confidence import load_calibration, save_calibration
+
+    cal = Calibration(coef={"dense_top": 3.0, "exemplar": -40.0}, exemplars_in=("a", "b"),
+                      exemplars_out=("c",), interview="x",
+                      generic={"coef": {"dense_top": 2.0}, "bias": -1.0, "threshold": 0.4})
+    path = tmp_path / "calibration.json"
+    save_calibration("key", cal, path)
+    assert load_calibration("key", path) == cal
+    broken = replace(cal, generic={}).without_exemplars()  # an exemplar weight, no fallback
+    assert "exemplar" not in broken.coef and broken.coef["dense_top"] == 3.0
 
 
 def test_calibration_without_exemplars_uses_the_generic_model():
@@ -70,8 +93,7 @@ def test_calibration_without_exemplars_uses_the_generic_model():
 
 def test_default_engine_scores_questions_against_its_exemplars(real_engine):
     cal = real_engine.calibration
-    if not cal.coef.get("exemplar"):
-        pytest.skip("the current calibration has no exemplar feature")
+    assert cal.coef.get("exemplar"), "the shipped calibration has lost its exemplar feature"
     ex = real_engine.exemplars
     assert ex is not None and ex.usable and len(ex.texts) == len(cal.exemplar_texts)
     near_oos = real_engine.ask("What is Tencent's share price today?")
@@ -82,30 +104,30 @@ def test_default_engine_scores_questions_against_its_exemplars(real_engine):
 
 def test_decline_reason_names_the_exemplars_only_when_they_decided(real_engine):
     cal = real_engine.calibration
-    if not cal.coef.get("exemplar"):
-        pytest.skip("the current calibration has no exemplar feature")
-    question = "Why does Dowson Tong spend so much time visiting customers?"
-    saved = real_engine.calibration
-    try:
-        # the full model declines everything, the generic one answers: the exemplars decided
-        real_engine.calibration = replace(cal, bias=-60.0)
-        a = real_engine.ask(question)
-        assert not a.answered and "outside this interview" in a.reason
-        # both decline: no specific reason
-        real_engine.calibration = replace(cal, bias=-60.0,
-                                          generic={**cal.generic, "bias": -60.0})
-        a = real_engine.ask(question)
-        assert not a.answered and a.reason is None
-    finally:
-        real_engine.calibration = saved
+    assert cal.coef.get("exemplar"), "the shipped calibration has lost its exemplar feature"
+    import copy
+
+    engine = copy.copy(real_engine)
+    off_topic = "What is Tencent's current share price?"
+    on_topic = "Why does Dowson Tong spend so much time visiting customers?"
+    # the full model declines everything, the generic one answers everything
+    engine.calibration = replace(cal, bias=-60.0, generic={**cal.generic, "bias": 60.0})
+    a = engine.ask(off_topic)
+    assert a.features.exemplar > 0 and not a.answered and "outside this interview" in a.reason
+    # nearer the answerable exemplars: they cannot be the reason
+    a = engine.ask(on_topic)
+    assert a.features.exemplar < 0 and not a.answered and a.reason is None
+    # both models decline: no specific reason
+    engine.calibration = replace(cal, bias=-60.0, generic={**cal.generic, "bias": -60.0})
+    a = engine.ask(off_topic)
+    assert not a.answered and a.reason is None
 
 
 def test_another_interview_falls_back_to_the_generic_model(real_engine):
     from qa.engine import Engine
 
     cal = real_engine.calibration
-    if not cal.coef.get("exemplar"):
-        pytest.skip("the current calibration has no exemplar feature")
+    assert cal.coef.get("exemplar"), "the shipped calibration has lost its exemplar feature"
     interview = real_engine.interview
     first = interview.pairs[0]
     edited = replace(interview, pairs=(replace(first, question=first.question + "?"),
@@ -113,6 +135,34 @@ def test_another_interview_falls_back_to_the_generic_model(real_engine):
     other = Engine(edited, real_engine.corpus, real_engine.indexes, real_engine.encoder,
                    real_engine.translation, cal)
     assert other.exemplars is None
+    assert other.effective_calibration == cal.without_exemplars() != cal
+    from ui.handlers import Handlers
+
+    assert Handlers(lambda: other).threshold == cal.without_exemplars().threshold  # the UI's badge
     a = other.ask("What is Tencent's share price today?")
     assert a.features.exemplar == 0.0
     assert a.confidence == pytest.approx(cal.without_exemplars().confidence(a.features))
+
+
+def test_calibrate_stores_the_dev_questions_and_leaves_the_engine_serving(tmp_path):
+    import json
+
+    from qa.calibrate import calibrate
+    from qa.engine import Engine
+    from qa.evaluate import DEFAULT_QUESTIONS
+
+    records = [json.loads(x) for x in DEFAULT_QUESTIONS.read_text(encoding="utf-8").splitlines()]
+    dev = [r for r in records if r["split"] == "dev"]
+    picked = [r for r in dev if r["expected"]][:40] + [r for r in dev if not r["expected"]][:16]
+    test_q = next(r for r in records if r["split"] == "test")
+    path = tmp_path / "q.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [*picked, test_q]),
+                    encoding="utf-8")
+    engine = Engine.create(model="hashing", cache_dir=tmp_path / "cache")
+    calibrate(engine, path, write=False)
+    cal = engine.calibration
+    assert set(cal.exemplars_in) == {r["question"] for r in picked if r["expected"]}
+    assert set(cal.exemplars_out) == {r["question"] for r in picked if not r["expected"]}
+    assert test_q["question"] not in cal.exemplar_texts  # the test split is never an exemplar
+    assert cal.interview == engine.interview.fingerprint() and cal.generic
+    assert engine.exemplars is not None and not engine.exemplars.skip_same_text

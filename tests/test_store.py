@@ -30,7 +30,8 @@ class TinyEncoder:
                 out[i, ord(ch) % self.dim] += 1
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
 
-    encode_queries = encode_passages
+    def encode_queries(self, texts):
+        return self.encode_passages([f"query: {t}" for t in texts])
 
 
 def corpus(text="alpha"):
@@ -77,8 +78,10 @@ def test_exemplars_are_embedded_as_queries_persisted_and_checked(tmp_path):
     assert again.rebuilt_because is None
     np.testing.assert_allclose(again.exemplars, built.exemplars)
     # other example questions (a recalibration) → rebuilt, and the manifest says why
-    fewer = replace(corpus(), exemplars=("alpha?",))
-    assert "example questions changed" in load_or_build(tmp_path / "ix", fewer, enc).rebuilt_because
+    other = replace(corpus(), exemplars=("alpha?", "share price?"))  # same count, other texts
+    rebuilt = load_or_build(tmp_path / "ix", other, enc)
+    assert "example questions" in rebuilt.rebuilt_because
+    np.testing.assert_allclose(rebuilt.exemplars[1], enc.encode_queries(["share price?"])[0])
     none = load_or_build(tmp_path / "ix", corpus(), enc)
     assert none.rebuilt_because and none.exemplars is None
 

@@ -49,7 +49,7 @@ class Handlers:
 
     @property
     def threshold(self) -> float:
-        return float(self.engine.calibration.threshold)
+        return float(self.engine.effective_calibration.threshold)
 
     # -- Ask ------------------------------------------------------------------------------------
     def respond(self, message: str | None, history: list[Message] | None

@@ -25,7 +25,7 @@ import numpy as np
 from index.store import Corpus, Indexes, Passage, cleanup_stale, load_or_build
 from qa import config
 from qa.answertype import DECLINE_REASONS, asks_for, factoid
-from qa.confidence import Calibration, Features, load_calibration
+from qa.confidence import FEATURES, Calibration, Features, load_calibration
 from qa.corpus import (
     FrontMatter,
     PairTranslation,
@@ -96,6 +96,10 @@ class Answer:
             "mode": self.mode,
             "notice": self.notice,
             "reason": self.reason,
+            # the confidence model's inputs (qa.confidence.FEATURES), for whoever wants the why
+            "signals": ({n: round(float(v), 4) for n, v in zip(FEATURES, self.features.vector(),
+                                                               strict=True)}
+                        if self.features is not None else None),
         }
 
 

@@ -5,7 +5,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from qa.confidence import Calibration, Features
+from qa.confidence import FEATURES, Calibration, Features
 from qa.exemplars import ExemplarSet, K
 
 
@@ -100,6 +100,9 @@ def test_default_engine_scores_questions_against_its_exemplars(real_engine):
     near_in = real_engine.ask("Why does Dowson Tong spend so much time visiting customers?")
     assert near_oos.features.exemplar > near_in.features.exemplar
     assert near_oos.confidence == pytest.approx(cal.confidence(near_oos.features))
+    signals = near_oos.to_dict()["signals"]  # the JSON shows the confidence model's inputs
+    assert signals["exemplar"] == pytest.approx(near_oos.features.exemplar, abs=1e-4)
+    assert set(signals) == set(FEATURES)
 
 
 def test_decline_reason_names_the_exemplars_only_when_they_decided(real_engine):

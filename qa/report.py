@@ -4,7 +4,8 @@ In: an engine and the labelled questions. Out: a Markdown report with the metric
 (``test`` is the held-out split that calibration never sees), per language and per question kind, the
 retrieval modes and fusion settings side by side, the misses with their top 3, and two plots: the
 confidence of in-scope vs. out-of-scope questions with the abstention threshold, and the best dense
-cosine of both groups (why a plain cosine cut-off cannot separate them).
+cosine of both groups (why a plain cosine cut-off cannot separate them); the test split with and
+without the exemplar feature; and, from ``docs/history.md``, the before/after of every kept change.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from qa.answertype import asks_for
+from qa.config import PACKAGE_DIR
 from qa.evaluate import EvalResult, evaluate, load_questions
 from qa.exemplars import K
 
@@ -33,6 +35,7 @@ def _metrics_row(name: str, r: EvalResult) -> str:
             f"{m['inscope_declined']}/{m['n_inscope']} |")
 
 
+HISTORY = PACKAGE_DIR.parent / "docs" / "history.md"
 _HEADER = ("| run | in-scope | Recall@1 | Recall@3 | MRR | R@1 zh-Hans | R@1 zh-Hant | R@1 en | "
            "out-of-scope declined | in-scope declined |\n|---|---|---|---|---|---|---|---|---|---|")
 
@@ -86,6 +89,17 @@ def _exemplars(engine, cal, test) -> list[str]:
          f"{without['inscope_declined']}/{without['n_inscope']} in-scope questions."),
         "",
     ]
+
+
+def _history(path: Path = HISTORY) -> list[str]:
+    """The hand-kept before/after of every kept change (``docs/history.md``), one heading level
+    down; nothing when the file is absent (an installed package without the docs)."""
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8").strip().splitlines()
+    body = [("#" + line) if line.startswith("#") else line for line in text]
+    body = [line.replace("](eval/report.md)", "](report.md)") for line in body]
+    return ["## Before/after of each kept change", "", *body[1:], ""]
 
 
 def _plots(results: dict[str, EvalResult], threshold: float, out: Path) -> list[str]:
@@ -206,6 +220,7 @@ def write_report(engine, directory: str | Path, questions: str | Path) -> Path:
                          f"{top3} | {o.answer.confidence:.2f} {'yes' if o.answer.answered else 'no'}"
                          " |")
         lines.append("")
+    lines += _history()
     lines.append(f"_Report computed in {time.perf_counter() - t0:.1f} s._")
     path = out / "report.md"
     tmp = path.with_suffix(".md.tmp")

@@ -23,7 +23,8 @@ def test_report_has_metrics_answer_types_plots_and_misses(hashing_engine, tmp_pa
     path = write_report(hashing_engine, tmp_path / "out", questions)
     text = path.read_text(encoding="utf-8")
     for heading in ("## Metrics (hybrid, the default)", "## Retrieval modes and fusion",
-                    "## Abstention", "### Expected answer type", "## Misses"):
+                    "## Abstention", "### Expected answer type", "## Misses",
+                    "### Exemplars", "## Before/after of each kept change"):
         assert heading in text
     assert "| test | party | 0 (0) | 1 (" in text
     assert re.search(r"\| test \| number \| 0 \(0\) \| [1-9]\d* \(", text)
@@ -39,6 +40,8 @@ def test_report_has_metrics_answer_types_plots_and_misses(hashing_engine, tmp_pa
     for qid in declined_right:
         assert f"| {qid} |" in text
     assert not list((tmp_path / "out").glob("*.tmp"))  # written atomically
+    # the hand-kept history is embedded, the `exemplar` change among it
+    assert "`exemplar` confidence feature" in text.split("## Before/after of each kept change")[1]
 
 
 def _evaluate(engine, path):

@@ -168,4 +168,17 @@ def test_calibrate_stores_the_dev_questions_and_leaves_the_engine_serving(tmp_pa
     assert set(cal.exemplars_out) == {r["question"] for r in picked if not r["expected"]}
     assert test_q["question"] not in cal.exemplar_texts  # the test split is never an exemplar
     assert cal.interview == engine.interview.fingerprint() and cal.generic
+    assert "quantile" in cal.fitted_on
     assert engine.exemplars is not None and not engine.exemplars.skip_same_text
+
+
+def test_the_threshold_quantile_is_the_one_furthest_inside_both_limits():
+    from qa.calibrate import choose_quantile
+
+    # limits: at most 4% of in-scope declined, at least 90% of out-of-scope declined
+    sweep = {0.01: (0.01, 0.85), 0.02: (0.03, 0.91), 0.03: (0.05, 0.95)}
+    assert choose_quantile(sweep) == 0.02  # margins: -5 points, +1, -1
+    # neither limit reachable together: the smallest violation wins
+    assert choose_quantile({0.02: (0.03, 0.85), 0.04: (0.05, 0.90)}) == 0.04
+    # equal worst-case margins: fewer answerable questions declined
+    assert choose_quantile({0.02: (0.02, 0.92), 0.03: (0.02, 0.92)}) == 0.02

@@ -1,6 +1,7 @@
 """Quality floors on the labelled questions (default model). Floors sit a little under the measured
 numbers in README.md so that a real regression fails, not noise; the held-out test split is the one
-that counts (calibration only ever sees dev)."""
+that counts (calibration only ever sees dev). Lowered by one to two points when the set grew by
+the deliberately harder q605–q684 (the set changed, not the engine)."""
 
 from qa.evaluate import evaluate, load_questions
 
@@ -9,7 +10,7 @@ def test_quality_floor_all_questions(real_engine):
     m = evaluate(real_engine, load_questions(split="all")).metrics
     assert m["n_inscope"] >= 270 and m["n_oos"] >= 55
     assert m["recall@1"] >= 0.85
-    assert m["recall@3"] >= 0.95
+    assert m["recall@3"] >= 0.93
     assert m["mrr"] >= 0.90
 
 

@@ -266,7 +266,8 @@ def load_or_build(
     log.info("building indexes in %s: %s", directory, reason)
     say(f"building indexes ({reason}) …")
     built = build(corpus, encoder)
-    say(f"embedded {len(corpus.passages)} passages in {built.seconds:.1f}s")
+    extra = (f" and {len(corpus.exemplars)} example questions" if corpus.exemplars else "")
+    say(f"embedded {len(corpus.passages)} passages{extra} in {built.seconds:.1f}s")
     manifest = dict(want)
     persisted = True
     try:

@@ -97,8 +97,8 @@ class Answer:
             "notice": self.notice,
             "reason": self.reason,
             # the confidence model's inputs (qa.confidence.FEATURES), for whoever wants the why
-            "signals": ({n: round(float(v), 4) for n, v in zip(FEATURES, self.features.vector(),
-                                                               strict=True)}
+            "signals": ({n: (round(float(v), 4) if math.isfinite(v) else None)
+                         for n, v in zip(FEATURES, self.features.vector(), strict=True)}
                         if self.features is not None else None),
         }
 

@@ -147,11 +147,10 @@ def test_another_interview_falls_back_to_the_generic_model(real_engine):
     assert a.confidence == pytest.approx(cal.without_exemplars().confidence(a.features))
 
 
-def test_calibrate_stores_the_dev_questions_and_leaves_the_engine_serving(tmp_path):
+def _small_question_file(tmp_path):
+    """40 in-scope and 16 out-of-scope dev questions, and one test question."""
     import json
 
-    from qa.calibrate import calibrate
-    from qa.engine import Engine
     from qa.evaluate import DEFAULT_QUESTIONS
 
     records = [json.loads(x) for x in DEFAULT_QUESTIONS.read_text(encoding="utf-8").splitlines()]
@@ -161,14 +160,40 @@ def test_calibrate_stores_the_dev_questions_and_leaves_the_engine_serving(tmp_pa
     path = tmp_path / "q.jsonl"
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [*picked, test_q]),
                     encoding="utf-8")
+    return path, picked, test_q
+
+
+def test_the_chosen_quantile_sets_both_thresholds(tmp_path, monkeypatch):
+    import qa.calibrate as qc
+    from qa.engine import Engine
+
+    path, _, _ = _small_question_file(tmp_path)
     engine = Engine.create(model="hashing", cache_dir=tmp_path / "cache")
-    calibrate(engine, path, write=False)
+    fitted = {}
+    for q in (0.01, 0.2):
+        monkeypatch.setattr(qc, "cross_validate", lambda *a, q=q, **k: {
+            "recall@1": 1.0, "inscope_declined": q, "oos_declined": 0.9, "auc": 1.0,
+            "quantile": q, "by_quantile": {q: (q, 0.9)}})
+        qc.calibrate(engine, path, write=False)
+        fitted[q] = engine.calibration
+        assert f"{q:.1%} quantile" in fitted[q].fitted_on
+    assert fitted[0.2].threshold > fitted[0.01].threshold
+    assert fitted[0.2].generic["threshold"] > fitted[0.01].generic["threshold"]
+
+
+def test_calibrate_stores_the_dev_questions_and_leaves_the_engine_serving(tmp_path):
+    from qa.calibrate import calibrate
+    from qa.engine import Engine
+
+    path, picked, test_q = _small_question_file(tmp_path)
+    engine = Engine.create(model="hashing", cache_dir=tmp_path / "cache")
+    report = calibrate(engine, path, write=False)
+    assert "threshold quantile, cross-validated" in report
     cal = engine.calibration
     assert set(cal.exemplars_in) == {r["question"] for r in picked if r["expected"]}
     assert set(cal.exemplars_out) == {r["question"] for r in picked if not r["expected"]}
     assert test_q["question"] not in cal.exemplar_texts  # the test split is never an exemplar
     assert cal.interview == engine.interview.fingerprint() and cal.generic
-    assert "quantile" in cal.fitted_on
     assert engine.exemplars is not None and not engine.exemplars.skip_same_text
 
 
@@ -180,5 +205,7 @@ def test_the_threshold_quantile_is_the_one_furthest_inside_both_limits():
     assert choose_quantile(sweep) == 0.02  # margins: -5 points, +1, -1
     # neither limit reachable together: the smallest violation wins
     assert choose_quantile({0.02: (0.03, 0.85), 0.04: (0.05, 0.90)}) == 0.04
-    # equal worst-case margins: fewer answerable questions declined
-    assert choose_quantile({0.02: (0.02, 0.92), 0.03: (0.02, 0.92)}) == 0.02
+    # equal worst-case margins (1 point each): fewer answerable questions declined
+    assert choose_quantile({0.02: (0.03, 0.91), 0.03: (0.02, 0.91)}) == 0.03
+    # a broken entry never wins
+    assert choose_quantile({0.02: (float("nan"), 0.99), 0.03: (0.03, 0.91)}) == 0.03

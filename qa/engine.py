@@ -220,8 +220,13 @@ class Engine:
     def effective_calibration(self) -> Calibration:
         """The calibration that decides here: without the exemplar feature when this engine has
         no exemplars (another interview, an index built without them)."""
-        cal = self.calibration
-        return cal if self.exemplars is not None else cal.without_exemplars()
+        return self._snapshot()[0]
+
+    def _snapshot(self) -> tuple[Calibration, ExemplarSet | None]:
+        """The calibration that decides and the exemplars, read once (calibrate/report may swap
+        them on the engine)."""
+        cal, exemplars = self.calibration, self.exemplars
+        return (cal if exemplars is not None else cal.without_exemplars()), exemplars
 
     @property
     def modes(self) -> tuple[str, ...]:
@@ -295,10 +300,7 @@ class Engine:
         # is lexical only.
         texts = [cleaned[i][0] for i in todo]
         vecs, svecs = self.encode_with_sparse(texts) if todo else (None, None)
-        # one snapshot for the whole call: calibrate/report may swap these on the engine
-        cal, exemplars = self.calibration, self.exemplars
-        if exemplars is None:
-            cal = cal.without_exemplars()
+        cal, exemplars = self._snapshot()  # one for the whole call
         out: list[Answer] = []
         for i, (q, notice) in enumerate(cleaned):
             if not q:
@@ -346,12 +348,11 @@ class Engine:
         return Answer(question=q, answered=answered,
                       confidence=confidence, hits=tuple(hits), language=detect_language(q),
                       notice=notice, mode=mode, features=feats,
-                      reason=_decline_reason(q, feats, answered, mode, cal,
-                                             has_exemplars=exemplar is not None))
+                      reason=_decline_reason(q, feats, answered, mode, cal))
 
 
-def _decline_reason(q: str, feats: Features, answered: bool, mode: str, cal: Calibration,
-                    has_exemplars: bool) -> str | None:
+def _decline_reason(q: str, feats: Features, answered: bool, mode: str, cal: Calibration
+                    ) -> str | None:
     """Why it declined, only when one signal is *the* reason: the answer type (flagged, and the
     same question without the flag would have been answered), or the exemplars (the question is
     nearer the unanswerable ones, and the model without them would have answered)."""
@@ -360,7 +361,8 @@ def _decline_reason(q: str, feats: Features, answered: bool, mode: str, cal: Cal
     if feats.factoid and cal.confidence(replace(feats, factoid=0.0), mode) >= cal.threshold:
         return DECLINE_REASONS.get(asks_for(q) or "")
     generic = cal.without_exemplars()
-    if (has_exemplars and feats.exemplar > 0 and generic is not cal
+    # without exemplars, *cal* is already the generic model (and the feature is 0)
+    if (feats.exemplar > 0 and generic is not cal
             and generic.confidence(feats, mode) >= generic.threshold):
         return ("It is closer to questions known to lie outside this interview (share price, "
                 "salaries, other companies…) than to the ones it answers.")

@@ -19,8 +19,10 @@ model's fingerprint (and its sparse head's) in ``qa/data/calibration.json`` and 
    share of answerable questions", and out-of-scope questions are declined as far as the features
    allow. The quantile is chosen among :data:`QUANTILES` by the cross-validation below: the one
    with the largest worst-case margin to both limits (≤ 4% of in-scope declined, ≥ 90% of
-   out-of-scope declined), i.e. the smallest violation when none meets both. The printed
-   cross-validated figures are those of the chosen quantile, so they are slightly optimistic.
+   out-of-scope declined), i.e. the smallest violation when none meets both. The generic model
+   (no exemplars) gets its own quantile, chosen the same way by a cross-validation without
+   exemplars. The printed cross-validated figures are those of the chosen quantile, so they are
+   slightly optimistic.
 :func:`cross_validate` repeats all three steps inside 4-fold cross-validation (5 shuffles) so the
 printed summary says what to expect on unseen questions (each fold's exemplars are its training
 part only); with the current features (319 dev questions, threshold quantile 4%): Recall@1
@@ -186,15 +188,18 @@ def _fit_logistic(X: np.ndarray, y: np.ndarray, names, quantile: float
 
 def fit_confidence(engine, items, calibration: Calibration,
                    exemplars: ExemplarSet | None = None,
-                   quantile: float = DECLINE_QUANTILE) -> Calibration:
+                   quantile: float = DECLINE_QUANTILE,
+                   generic_quantile: float | None = None) -> Calibration:
     """Fit the confidence model on *items*. With *exemplars* (normally *items* themselves, each
     scored against the others), two models: one with the ``exemplar`` feature, and the ``generic``
-    one without it for where the exemplars are unavailable."""
-    return _fit(engine, items, calibration, exemplars, quantile)[0]
+    one without it for where the exemplars are unavailable, its threshold at *generic_quantile*
+    (default: *quantile*)."""
+    return _fit(engine, items, calibration, exemplars, quantile, generic_quantile)[0]
 
 
 def _fit(engine, items, calibration: Calibration, exemplars: ExemplarSet | None,
-         quantile: float) -> tuple[Calibration, np.ndarray]:
+         quantile: float, generic_quantile: float | None = None
+         ) -> tuple[Calibration, np.ndarray]:
     """:func:`fit_confidence`, plus the in-sample confidences of the answerable items."""
     engine.calibration = calibration
     engine.exemplars = exemplars
@@ -202,7 +207,9 @@ def _fit(engine, items, calibration: Calibration, exemplars: ExemplarSet | None,
     X = np.array([a.features.vector() for a in answers])
     y = np.array([1 if i.expected else 0 for i in items])
     names = [n for n in FEATURES if n != "exemplar"]
-    generic, conf = _fit_logistic(X[:, [FEATURES.index(n) for n in names]], y, names, quantile)
+    generic, conf = _fit_logistic(X[:, [FEATURES.index(n) for n in names]], y, names,
+                                  quantile if exemplars is None or generic_quantile is None
+                                  else generic_quantile)
     if exemplars is None:
         return replace(calibration, **generic, generic={}, exemplars_in=(), exemplars_out=(),
                        interview=""), conf[y == 1]
@@ -294,10 +301,13 @@ def calibrate(engine, path: str | Path | None = None, write: bool = True) -> str
     items = load_questions(path or DEFAULT_QUESTIONS, split="dev")
     inscope = [i for i in items if i.expected]
     fusion, fusion_summary = choose_fusion(engine, inscope)
-    cv = cross_validate(engine, items, "learned" if fusion["fusion"] == "learned" else "grid")
+    family = "learned" if fusion["fusion"] == "learned" else "grid"
+    cv = cross_validate(engine, items, family)
+    # the generic model (no exemplars: another interview) gets its own quantile, chosen the same way
+    cv_generic = cross_validate(engine, items, family, use_exemplars=False)
     cal = replace(engine.calibration, **fusion)
     exemplars = exemplar_set(engine, items)
-    cal = fit_confidence(engine, items, cal, exemplars, cv["quantile"])
+    cal = fit_confidence(engine, items, cal, exemplars, cv["quantile"], cv_generic["quantile"])
     # serving from here on: a dev question now finds itself among the exemplars, as it will
     # once the calibration is saved and the index embeds them
     engine.exemplars = replace(exemplars, skip_same_text=False)
@@ -309,15 +319,13 @@ def calibrate(engine, path: str | Path | None = None, write: bool = True) -> str
     if write:
         save_calibration(engine.calibration_key, cal)
     coef = ", ".join(f"{k}={v:+.2f}" for k, v in cal.coef.items())
-    sweep = ", ".join(f"{q:.1%} {i:.1%} / {o:.1%}" for q, (i, o) in cv["by_quantile"].items())
-    worst = quantile_margin(cv["inscope_declined"], cv["oos_declined"])
-    inside = ("" if worst >= 0 else
-              f" (no quantile meets both limits; this one misses by {-worst:.1%})")
     return (
         f"fusion: {fusion_summary}\n  settings: {fusion}\n"
         f"confidence: bias={cal.bias:+.2f}, {coef}; threshold {cal.threshold:.3f}\n"
-        f"threshold quantile, cross-validated (in-scope declined / out-of-scope declined): {sweep}"
-        f" → {cv['quantile']:.1%}{inside}\n"
+        f"threshold quantile, cross-validated (in-scope declined / out-of-scope declined): "
+        f"{_sweep(cv)}\n"
+        f"  without the exemplars (the generic model, threshold "
+        f"{cal.generic.get('threshold', cal.threshold):.3f}): {_sweep(cv_generic)}\n"
         f"dev (fitted on it): out-of-scope declined {m['oos_declined']}/{m['n_oos']}, "
         f"in-scope declined {m['inscope_declined']}/{m['n_inscope']}\n"
         f"dev, cross-validated (4-fold x 5, everything refitted per fold): "
@@ -326,3 +334,12 @@ def calibrate(engine, path: str | Path | None = None, write: bool = True) -> str
         f"{cv['auc']:.3f}\n"
         + ("saved to qa/data/calibration.json" if write else "(dry run: not saved)")
     )
+
+
+def _sweep(cv: dict) -> str:
+    """The cross-validated quantile sweep and the chosen quantile, as one line."""
+    sweep = ", ".join(f"{q:.1%} {i:.1%} / {o:.1%}" for q, (i, o) in cv["by_quantile"].items())
+    worst = quantile_margin(cv["inscope_declined"], cv["oos_declined"])
+    inside = ("" if worst >= 0 else
+              f" (no quantile meets both limits; this one misses by {-worst:.1%})")
+    return f"{sweep} → {cv['quantile']:.1%}{inside}"

@@ -163,22 +163,27 @@ def _small_question_file(tmp_path):
     return path, picked, test_q
 
 
-def test_the_chosen_quantile_sets_both_thresholds(tmp_path, monkeypatch):
+def test_each_model_gets_the_quantile_its_own_cross_validation_chose(tmp_path, monkeypatch):
     import qa.calibrate as qc
     from qa.engine import Engine
 
     path, _, _ = _small_question_file(tmp_path)
     engine = Engine.create(model="hashing", cache_dir=tmp_path / "cache")
+
+    def fake_cv(*a, q, use_exemplars=True, **k):  # the generic model's sweep picks the other one
+        q = q if use_exemplars else 0.21 - q
+        return {"recall@1": 1.0, "inscope_declined": q, "oos_declined": 0.9, "auc": 1.0,
+                "quantile": q, "by_quantile": {q: (q, 0.9)}}
+
     fitted = {}
     for q in (0.01, 0.2):
-        monkeypatch.setattr(qc, "cross_validate", lambda *a, q=q, **k: {
-            "recall@1": 1.0, "inscope_declined": q, "oos_declined": 0.9, "auc": 1.0,
-            "quantile": q, "by_quantile": {q: (q, 0.9)}})
-        qc.calibrate(engine, path, write=False)
+        monkeypatch.setattr(qc, "cross_validate", lambda *a, q=q, **k: fake_cv(*a, q=q, **k))
+        report = qc.calibrate(engine, path, write=False)
         fitted[q] = engine.calibration
         assert f"{q:.1%} quantile" in fitted[q].fitted_on
+        assert f"→ {q:.1%}" in report and f"→ {0.21 - q:.1%}" in report
     assert fitted[0.2].threshold > fitted[0.01].threshold
-    assert fitted[0.2].generic["threshold"] > fitted[0.01].generic["threshold"]
+    assert fitted[0.2].generic["threshold"] < fitted[0.01].generic["threshold"]
 
 
 def test_calibrate_stores_the_dev_questions_and_leaves_the_engine_serving(tmp_path):

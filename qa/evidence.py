@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from qa.text import to_simplified, tokenize
+from qa.text import to_simplified, tokenize, word_spans
 
 if TYPE_CHECKING:
     from qa.engine import Hit
@@ -110,9 +110,11 @@ def aligned_simplified(text: str) -> str:
 
 # -- terms --------------------------------------------------------------------------------------
 def _merge(spans: Iterable[Span]) -> tuple[Span, ...]:
+    """Overlapping spans joined; adjacent ones stay apart, so two terms side by side (``ERP`` and
+    ``已經``) are still two terms."""
     out: list[list[int]] = []
     for s, e in sorted(spans):
-        if out and s <= out[-1][1]:
+        if out and s < out[-1][1]:
             out[-1][1] = max(out[-1][1], e)
         else:
             out.append([s, e])
@@ -131,7 +133,10 @@ def find_terms(text: str, terms: Sequence[str]) -> tuple[Span, ...]:
         return ()
     folded = aligned_fold(text)
     spans: list[Span] = []
-    for term in wanted:
+    single = {t for t in wanted if len(t) == 1 and _CJK.match(t)}
+    if single:  # one character marks only where it is a word of its own (就, not 成就)
+        spans.extend((s, e) for w, s, e in word_spans(folded) if w in single)
+    for term in wanted - single:
         if _ASCII_TOKEN.fullmatch(term):
             continue
         start = folded.find(term)

@@ -107,6 +107,14 @@ def segment(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=2048)
+def word_spans(folded: str) -> tuple[tuple[str, int, int], ...]:
+    """jieba's words of already-folded Chinese text with their (start, end) offsets, for finding a
+    one-character term only where it is a word of its own (``就`` in ``就做``, not in ``成就``)."""
+    with _lock:
+        return tuple(_jieba().tokenize(folded))
+
+
 def _stem(word: str) -> str:
     if _LATIN_WORD.fullmatch(word) and len(word) > 3:
         return _stemmer().stemWord(word)

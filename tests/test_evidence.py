@@ -71,7 +71,13 @@ def parse(html):
 # -- terms --------------------------------------------------------------------------------------
 def test_simplified_query_marks_the_traditional_text():
     text = "騰訊不會把所有的事都自己做,ERP已經是比較成熟的市場。"
-    assert marked(text, "腾讯会自己做ERP吗") == ["騰訊", "自己做", "ERP"]
+    assert marked(text, "腾讯会自己做ERP吗") == ["騰訊", "自己", "做", "ERP"]  # side by side, apart
+
+
+def test_a_one_character_term_marks_only_a_word_of_its_own():
+    text = "騰訊的成就很大,但不是什麼事都自己做,成功就好。"
+    assert marked(text, "腾讯自己就做") == ["騰訊", "自己", "做", "就"]  # not 成就's 就
+    assert tokenize("成 做") == ["成", "做"] and marked(text, "成 做") == ["做"]  # 成 only in words
 
 
 def test_traditional_query_marks_the_same_spans_as_simplified():

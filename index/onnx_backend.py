@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from qa import config
 from qa.errors import ModelUnavailableError
 
 logger = logging.getLogger(__name__)
@@ -327,8 +328,6 @@ class OnnxModel:
 
 
 def default_threads() -> int:
-    """``$QA_THREADS`` if set, else every core up to 4 (ONNX Runtime's intra-op threads)."""
-    env = os.environ.get("QA_THREADS", "").strip()
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    return max(1, min(4, os.cpu_count() or 1))
+    """``$QA_THREADS`` if set, else every core up to 4 (ONNX Runtime's intra-op threads); a bad
+    ``$QA_THREADS`` raises ``ModelUnavailableError`` (:func:`qa.config.threads`)."""
+    return config.threads() or max(1, min(4, os.cpu_count() or 1))

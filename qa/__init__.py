@@ -5,19 +5,31 @@
     >>> result["answered"], result["hits"][0]["pair_id"]
 
 :func:`ask` returns exactly the JSON object ``python -m qa ask --json`` prints. The engine (model,
-indexes) is created on first use and reused; heavy libraries are imported only then.
+indexes) is created on first use and reused; heavy libraries are imported only then. A question
+that is neither a string nor None is refused with ``TypeError``, an unknown mode with
+``ValueError``, both before any model loads.
 """
 
 from __future__ import annotations
 
 __all__ = ["ask"]
 
-
-def ask(question: str, top_k: int = 5, *, mode: str = "hybrid") -> dict:
+def ask(question: str | None, top_k: int = 5, *, mode: str = "hybrid") -> dict:
     """Answer *question* from the interview; see :mod:`qa.engine` for the fields.
 
-    An empty question returns ``answered: False`` with no hits; it does not raise.
+    An empty question (``""``, blank, or ``None``) returns ``answered: False`` with no hits; it
+    does not raise. Anything else that is not a ``str`` raises ``TypeError``.
     """
+    if question is not None and not isinstance(question, str):
+        hint = ("decode it first, e.g. qa.ask(question.decode('utf-8'))"
+                if isinstance(question, bytes | bytearray)
+                else "pass its text, e.g. qa.ask('腾讯会自己做ERP吗'), one question per call")
+        raise TypeError(
+            f"the question must be a string (str), not {type(question).__name__}; {hint}")
+    from qa.config import MODES
+
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
     from qa.engine import Answer, clean_question, default_engine
 
     if not clean_question(question)[0]:

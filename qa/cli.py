@@ -1,8 +1,10 @@
 """Command line: ``python -m qa {ask,pairs,build,eval,calibrate,bench}``.
 
 A thin layer over :mod:`qa.engine`: it parses arguments, prints, and turns the project's errors into
-one line on stderr with exit code 1 (2 for usage errors such as an empty question). Heavy libraries
-load only when a command needs the model.
+one line on stderr with exit code 1 (2 for usage errors such as an empty question or ``--top-k 0``).
+Heavy libraries load only when a command needs the model. Text output is wrapped for an 88-column
+terminal (Han characters count double); a line never breaks inside "to B" / "to C" nor starts with
+closing punctuation, and text cut short ends with "…".
 """
 
 from __future__ import annotations
@@ -10,14 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
-import textwrap
+import unicodedata
 from collections.abc import Sequence
 
 from qa import config
+from qa.config import MODES
 from qa.errors import QAError
-
-MODES = ("hybrid", "dense", "lexical", "sparse")  # qa.engine.MODES, without importing numpy
 
 
 def _engine(args: argparse.Namespace, rebuild: bool = False):
@@ -33,11 +35,99 @@ def _engine(args: argparse.Namespace, rebuild: bool = False):
                          progress=say)
 
 
-def _fill(text: str, width: int = 88, indent: str = "    ") -> str:
-    """Wrap for a terminal; Han characters are double width, so Chinese wraps at half the count."""
-    wide = sum(1 for ch in text if "\u3000" <= ch <= "\u9fff") > len(text) / 3
-    return textwrap.fill(text, width // 2 if wide else width, initial_indent=indent,
-                         subsequent_indent=indent)
+WIDTH = 88  # terminal columns; Han characters and full-width punctuation take two
+# Kinsoku: a line never starts with closing punctuation nor ends with opening punctuation.
+CLOSING = frozenset("，。、；：？！）」』》〉】〕”’…%,.;:?!)]}")
+OPENING = frozenset("（「『《〈【〔“‘([{")
+_LATIN = "A-Za-z0-9\u00c0-\u024f"
+_UNIT = re.compile(
+    r"\s+"                                                   # a break opportunity
+    rf"|(?<![{_LATIN}])(?i:to)[ \u00a0][A-Z](?![{_LATIN}])"  # "to B", "to C": never split
+    rf"|[{_LATIN}](?:[{_LATIN}'’\-./&+]*[{_LATIN}])?"        # a Latin word, number or "to-B"
+    r"|.",                                                   # anything else, one at a time
+    re.DOTALL,
+)
+
+
+def _cols(text: str) -> int:
+    """Display width: wide (W) and full-width (F) characters take two terminal columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _groups(text: str) -> list[tuple[str, bool]]:
+    """*text* as unbreakable groups, each with whether a space separates it from the previous one.
+
+    A line may break at a space, or between two units one of which is wide (Han, kana, full-width
+    punctuation), but not before closing punctuation or after opening punctuation.
+    """
+    groups: list[list] = []
+    prev, space = "", False
+    for unit in _UNIT.findall(text):
+        if unit.isspace():
+            space = bool(groups)
+            continue
+        glue = groups and (unit[0] in CLOSING or prev[-1] in OPENING
+                           or (not space and _cols(prev[-1]) == 1 and _cols(unit[0]) == 1))
+        if glue:
+            groups[-1][0] += (" " if space else "") + unit
+        else:
+            groups.append([unit, space])
+        prev, space = unit, False
+    return [(g, sp) for g, sp in groups]
+
+
+def _wrap(text: str, width: int = WIDTH, indent: str = "    ",
+          first_indent: str | None = None) -> list[str]:
+    """Wrap *text* to *width* terminal columns (see :func:`_groups` for where lines may break)."""
+    first = indent if first_indent is None else first_indent
+    lines: list[str] = []
+    line, used, empty = first, _cols(first), True
+    for group, spaced in _groups(text):
+        sep = " " if spaced and not empty else ""
+        cols = _cols(group)
+        if not empty and used + len(sep) + cols > width:
+            lines.append(line)
+            line, used, empty, sep = indent, _cols(indent), True, ""
+        while used + cols > width and len(group) > 1:  # longer than a whole line: cut it
+            cut, n = 0, used
+            while cut < len(group) and n + _cols(group[cut]) <= width:
+                n += _cols(group[cut])
+                cut += 1
+            cut = max(cut, 1)
+            lines.append(line + group[:cut])
+            group = group[cut:]
+            line, used, cols = indent, _cols(indent), _cols(group)
+        line += sep + group
+        used += len(sep) + cols
+        empty = False
+    lines.append(line)
+    return lines
+
+
+def _fill(text: str, width: int = WIDTH, indent: str = "    ",
+          first_indent: str | None = None) -> str:
+    return "\n".join(_wrap(text, width, indent, first_indent))
+
+
+def _clip(text: str, cols: int) -> str:
+    """*text* on one line, cut to at most *cols* terminal columns with "…" when it is cut."""
+    text = " ".join(text.split())
+    if _cols(text) <= cols:
+        return text
+    out, used = [], 1  # the ellipsis takes one column
+    for ch in text:
+        if used + _cols(ch) > cols:
+            break
+        out.append(ch)
+        used += _cols(ch)
+    return "".join(out).rstrip(" ,，、;；:：") + "…"
+
+
+def _signal_ranks(hit: dict) -> str:
+    """Where each retrieval signal alone ranked this exchange, e.g. ``dense #2 · lexical #1``."""
+    scores = hit.get("scores") or {}
+    return " · ".join(f"{name} #{scores[f'{name}_rank']}" for name in ("dense", "lexical", "sparse")
+                      if f"{name}_rank" in scores)
 
 
 def _print_answer(ans: dict) -> None:
@@ -53,9 +143,13 @@ def _print_answer(ans: dict) -> None:
     else:
         print(f"   The interview does not seem to cover this (confidence {ans['confidence']:.2f}).")
         if ans.get("reason"):
-            print(f"   {ans['reason']}")
-        print("   Nearest exchange:")
-    print(f"\n  Interviewer: {top['question']}\n")
+            print(_fill(ans["reason"], indent="   "))
+        print(f"   Nearest exchange: [{top['pair_id']}] {top['section']}")
+    if _signal_ranks(top):
+        print(f"   signals alone rank it: {_signal_ranks(top)}")
+    print()
+    print(_fill(top["question"], indent="  ", first_indent="  Interviewer: "))
+    print()
     print("  湯道生:")
     for para in top["answer"].split("\n\n"):
         print(_fill(para))
@@ -68,8 +162,10 @@ def _print_answer(ans: dict) -> None:
     if len(ans["hits"]) > 1:
         print("  Runners-up:")
         for h in ans["hits"][1:]:
-            q = h["question"].replace("\n", " ")
-            print(f"   {h['rank']}. [{h['pair_id']}] score {h['score']:.4f}  {q[:60]}")
+            head = f"   {h['rank']}. [{h['pair_id']}] "
+            print(head + _clip(h["question"], WIDTH - _cols(head)))
+            if _signal_ranks(h):
+                print(f"{' ' * len(head)}signals alone rank it: {_signal_ranks(h)}")
     print()
 
 
@@ -98,15 +194,26 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_pairs(args: argparse.Namespace) -> int:
+    from qa.corpus import load_translation, translation_path
     from qa.parsing import load_interview
 
-    interview = load_interview(config.interview_path(args.interview))
+    path = config.interview_path(args.interview)
+    interview = load_interview(path)
+    english = load_translation(translation_path(path), interview)  # {} without an edition
     for p in interview.pairs:
+        en = english.get(p.id)
         if args.json:
-            print(json.dumps(p.to_dict(), ensure_ascii=False))
+            d = p.to_dict()
+            if en:  # the same fields, from the same edition, as a hit of `ask --json`
+                d["question_en"] = en.question
+                d["answer_en"] = en.answer
+            print(json.dumps(d, ensure_ascii=False))
         else:
-            print(f"[{p.id}] {p.section}\n  {p.asker}: {p.question}\n  湯道生: "
-                  f"{p.answer_paragraphs[0][:70]}… ({len(p.answer_paragraphs)} paragraphs)\n")
+            head = f"  {p.asker}: "
+            print(f"[{p.id}] {p.section}")
+            print(_fill(p.question, indent=" " * _cols(head), first_indent=head))
+            print(f"  湯道生: {_clip(p.answer_paragraphs[0], WIDTH - 10)}")
+            print(f"  ({len(p.answer_paragraphs)} paragraphs)\n")
     return 0
 
 
@@ -156,6 +263,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench_main(args)
 
 
+def _top_k(text: str) -> int:
+    """``--top-k``: a whole number >= 1 (argparse turns the ValueError into a usage error)."""
+    try:
+        k = int(text)
+    except ValueError:
+        k = 0
+    if k < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 1 to the number of exchanges (13 in the bundled "
+            f"interview), not {text!r}; e.g. --top-k 3")
+    return k
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--model", help=f"sentence-transformers model id or path "
@@ -170,13 +290,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("ask", parents=[common], help="answer questions")
     a.add_argument("question", nargs="*", help="the question (default: read lines from stdin)")
-    a.add_argument("--json", action="store_true", help="one JSON object per question")
-    a.add_argument("--top-k", type=int, default=5, help="answers to return (default 5)")
-    a.add_argument("--mode", choices=MODES, default="hybrid")
+    a.add_argument("--json", action="store_true",
+                   help="print one JSON object per question (the fields of qa.ask) instead of text")
+    a.add_argument("--top-k", type=_top_k, default=5, metavar="K",
+                   help="exchanges to return, best first: 1 to the number of exchanges (13 in "
+                   "the bundled interview; more returns them all; default 5)")
+    a.add_argument("--mode", choices=MODES, default="hybrid",
+                   help="how to rank: hybrid (all signals fused; default), dense (embeddings), "
+                   "lexical (BM25 words) or sparse (latent terms; bundled model only)")
     a.set_defaults(func=cmd_ask)
 
     pr = sub.add_parser("pairs", parents=[common], help="list the parsed question/answer pairs")
-    pr.add_argument("--json", action="store_true")
+    pr.add_argument("--json", action="store_true", help="print one JSON object per exchange, "
+                    "with question_en/answer_en when there is an English edition")
     pr.set_defaults(func=cmd_pairs)
 
     b = sub.add_parser("build", parents=[common], help="build or check the indexes")
@@ -186,8 +312,11 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("eval", parents=[common], help="metrics on a labelled question file")
     e.add_argument("file", nargs="?", help="JSONL of labelled questions "
                    "(default: tests/data/questions.jsonl)")
-    e.add_argument("--split", choices=("all", "dev", "test"), default="all")
-    e.add_argument("--mode", choices=MODES, default="hybrid")
+    e.add_argument("--split", choices=("all", "dev", "test"), default="all",
+                   help="which labelled questions: dev (calibration), test (held out) or all "
+                   "(default)")
+    e.add_argument("--mode", choices=MODES, default="hybrid",
+                   help="retrieval mode to measure (default hybrid; see `ask --help`)")
     e.add_argument("--misses", action="store_true", help="list the questions missed at rank 1")
     e.add_argument("--report", metavar="DIR", help="write a Markdown report with plots to DIR")
     e.set_defaults(func=cmd_eval)

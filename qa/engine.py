@@ -26,6 +26,7 @@ from index.store import Corpus, Indexes, Passage, cleanup_stale, load_or_build
 from qa import config
 from qa.answertype import DECLINE_REASONS, asks_for, factoid
 from qa.confidence import FEATURES, Calibration, Features, load_calibration
+from qa.config import MODES
 from qa.corpus import (
     FrontMatter,
     PairTranslation,
@@ -43,7 +44,6 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 DENSE_TOP_N = 3
-MODES = ("hybrid", "dense", "lexical", "sparse")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 

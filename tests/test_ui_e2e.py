@@ -102,21 +102,48 @@ def test_concurrent_users_and_one_users_error_stays_theirs(url, engine):
     assert Client(url, verbose=False).predict("ERP", 1, api_name="/ask")["hits"]
 
 
-def test_python_m_ui_binds_localhost_and_prints_the_url(tmp_path):
+def serve(tmp_path, *args):
+    """``python -m ui *args`` on the hashing model and a free port: (process, page HTML); the
+    caller terminates the process."""
     port = free_port()
-    env = {**os.environ, "QA_MODEL": "hashing", "QA_CACHE_DIR": str(tmp_path),
+    env = {**os.environ, "QA_MODEL": "hashing", "QA_CACHE_DIR": str(tmp_path / "cache"),
            "PORT": str(port), "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "ui"], cwd=ROOT, env=env, text=True,
+    proc = subprocess.Popen([sys.executable, "-m", "ui", *args], cwd=ROOT, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline, line = time.monotonic() + 60, ""
+    while time.monotonic() < deadline and "Running on" not in line:
+        line = proc.stdout.readline()
+        assert line or proc.poll() is None, proc.stderr.read()
+    assert f"http://127.0.0.1:{port}/" in line
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as resp:
+        assert resp.status == 200
+        return proc, resp.read().decode("utf-8")
+
+
+def stop(proc) -> str:
+    proc.terminate()
+    proc.wait(timeout=20)
+    return proc.stderr.read()
+
+
+def test_python_m_ui_binds_localhost_and_prints_the_url(tmp_path):
+    proc, html = serve(tmp_path)
     try:
-        deadline, line = time.monotonic() + 60, ""
-        while time.monotonic() < deadline and "Running on" not in line:
-            line = proc.stdout.readline()
-            assert line or proc.poll() is None, proc.stderr.read()
-        assert f"http://127.0.0.1:{port}/" in line
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as resp:
-            assert resp.status == 200 and "湯道生" in resp.read().decode("utf-8")
+        assert "湯道生" in html and "騰訊的用戶中臺能幫企業識別哪些用戶?" in html  # a starter
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-    assert "parsed 13 question/answer pairs" in proc.stderr.read()
+        log = stop(proc)
+    assert "parsed 13 question/answer pairs" in log
+
+
+def test_another_interview_is_served_without_the_bundled_header_or_examples(tmp_path):
+    path = tmp_path / "town-hall.jsonl"
+    path.write_text('{"question": "What about AI?", "answer": "AI is central to our plans."}\n',
+                    encoding="utf-8")
+    proc, html = serve(tmp_path, "--interview", str(path))
+    try:
+        assert "town-hall.jsonl" in html and "Ask the interview" in html
+        for bundled in ("湯道生", "Yicai", "Tencent", "騰訊", "腾讯"):
+            assert bundled not in html
+    finally:
+        log = stop(proc)
+    assert "parsed 1 question/answer pairs from town-hall.jsonl" in log

@@ -1,16 +1,22 @@
-"""The app's handlers as plain functions: no server, the hashing encoder instead of a model."""
+"""The app's handlers as plain functions: no server, the hashing encoder instead of a model
+(except for the bundled example questions, which are checked on the real model)."""
 
 import dataclasses
+import json
 import re
+import shutil
 import threading
 import time
 
 import pytest
 
+from qa import config
 from qa.engine import Engine
 from qa.evidence import escape
 from qa.text import to_simplified
+from ui import render
 from ui.handlers import EMPTY_PROMPT, Handlers
+from ui.page import BUNDLED, UNKNOWN
 
 
 @pytest.fixture(scope="module")
@@ -53,10 +59,13 @@ def texts(history):
     return [m["content"] for m in history]
 
 
-def test_empty_message_gets_a_gentle_prompt_and_no_user_bubble(handlers):
-    box, history = handlers.respond("   \n ", [])
-    assert box == "" and len(history) == 1
-    assert history[0]["role"] == "assistant" and escape(EMPTY_PROMPT) in history[0]["content"]
+def test_empty_message_adds_nothing_however_often_it_is_sent(handlers):
+    assert handlers.respond("   \n ", []) == ("", [])
+    _, history = handlers.respond("騰訊的中臺", [])
+    before = list(history)
+    for empty in ("", "   ", "\n\t", None):
+        box, history = handlers.respond(empty, history)
+        assert box == "" and history == before
 
 
 def test_answer_shows_verbatim_answer_question_section_confidence_and_highlights(engine):
@@ -90,6 +99,15 @@ def test_abstention_says_not_covered_and_offers_nearest_questions(handlers, engi
     questions = {" ".join(p.question.split()) for p in engine.interview.pairs}
     assert 1 <= len(reply["options"]) <= 3
     assert all(o["value"] in questions for o in reply["options"])
+    # the list in the reply is not clickable: the text points at the numbered buttons, whose
+    # numbers and questions are the list's, in the same order
+    assert "click one" not in reply["content"]
+    assert "press its numbered button below this reply" in reply["content"]
+    listed = re.findall(r'<span class="near-q">(.*?)</span>', reply["content"])
+    assert len(listed) == len(reply["options"])
+    for i, (option, question) in enumerate(zip(reply["options"], listed, strict=True), 1):
+        assert option["label"].startswith(f"{i}. ")
+        assert escape(option["value"]) == " ".join(question.split())
     # an English query gets the English wording of the nearest questions
     _, history = handlers.respond("how do I bake bread", [])
     english = {" ".join(t.question.split()) for t in engine.translation.values()}
@@ -169,7 +187,8 @@ def test_compare_shows_top_k_side_by_side_with_every_signal(handlers):
     for rank in range(1, 5):
         assert f'<span class="rank">#{rank}</span>' in html
     assert html.count("chip-fused") == html.count("chip-dense") == html.count("chip-lex") == 4
-    assert "prompt" in handlers.compare("", 4)
+    empty = handlers.compare("", 4)
+    assert "prompt" in empty and escape(EMPTY_PROMPT) in empty
 
 
 def test_compare_modes_shows_each_mode_and_rank_moves(handlers):
@@ -177,6 +196,7 @@ def test_compare_modes_shows_each_mode_and_rank_moves(handlers):
     for mode in ("hybrid", "dense", "lexical"):
         assert f'<div class="mode">{mode}</div>' in html
     assert html.count('class="mcell"') == 15
+    assert html.startswith('<div class="modes-wrap">')  # scrolls sideways on a narrow screen
 
 
 def test_browse_lists_all_thirteen_exchanges_by_section(handlers, engine):
@@ -186,6 +206,7 @@ def test_browse_lists_all_thirteen_exchanges_by_section(handlers, engine):
         assert escape(section) in html
     assert html.index(escape(engine.interview.pairs[0].question)) < html.index(
         escape(engine.interview.pairs[12].question))
+    assert html.count('<span class="who-inline">湯道生:</span>') == 13
 
 
 def test_api_ask_is_the_qa_ask_contract(handlers, engine):
@@ -215,3 +236,101 @@ def test_a_decline_for_a_name_or_figure_says_so(handlers, engine):
         assert "abstain-reason" not in history[-1]["content"]  # not the reason: none claimed
     finally:
         engine.calibration = saved
+
+
+# -- which interview is served: header, examples, the interviewee's label ----------------------
+def test_bundled_interview_gets_its_own_page(handlers):
+    page = handlers.page()
+    assert page == BUNDLED and page.speaker == "湯道生"
+    assert "騰訊真的沒有中臺能力嗎?" not in page.starters  # answered with the wrong exchange
+    header = render.header(page)
+    assert "Ask 湯道生" in header and "Yicai interview, May 2019" in header
+
+
+def test_a_copy_of_the_bundled_interview_is_still_the_bundled_one(tmp_path):
+    copy = tmp_path / "copy.txt"
+    shutil.copy(config.DEFAULT_INTERVIEW, copy)
+    engine = Engine.create(model="hashing", interview=copy, cache_dir=tmp_path / "cache")
+    assert Handlers(lambda: engine).page() == BUNDLED
+
+
+@pytest.fixture(scope="module")
+def records_engine(tmp_path_factory):
+    """Another interview: JSONL records, which name no speaker."""
+    root = tmp_path_factory.mktemp("records")
+    path = root / "town-hall.jsonl"
+    records = [{"question": "你们的云业务怎么样?", "answer": "云业务发展很快,我们投入很大。"},
+               {"question": "What about AI?", "answer": "AI is central to our strategy."}]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                    encoding="utf-8")
+    return Engine.create(model="hashing", interview=path, cache_dir=root / "cache")
+
+
+def test_another_interview_gets_a_neutral_page_without_tencent_examples(records_engine):
+    h = Handlers(lambda: Answering(records_engine))
+    page = h.page()
+    assert page.starters == page.examples == page.compare_examples == ()
+    assert page.speaker == ""
+    texts_ = (page.title, page.heading, page.subtitle, page.welcome, render.header(page))
+    for text in texts_:
+        assert not re.search("湯道生|Tencent|騰訊|Yicai", text), text
+    assert "town-hall.jsonl" in page.title and "town-hall.jsonl · 2 exchanges" in page.subtitle
+    # records name no speaker: answers are not labelled with anyone's name
+    _, history = h.respond("AI strategy", [])
+    reply = history[-1]["content"]
+    assert "AI is central" in plain(reply) and "湯道生" not in reply
+    assert '<div class="who">Answer</div>' in reply and '<div class="who">Interviewer</div>' in reply
+    browse = h.browse()
+    assert "湯道生" not in browse and '<span class="who-inline">A:</span>' in browse
+
+
+def test_another_article_labels_answers_with_its_own_speaker(tmp_path):
+    path = tmp_path / "other.txt"
+    path.write_text("提問:你好嗎?\n湯道生:我很好,謝謝。\n記者:雲業務呢?\n湯道生:雲業務發展很快。\n",
+                    encoding="utf-8")
+    engine = Engine.create(model="hashing", interview=path, cache_dir=tmp_path / "cache")
+    h = Handlers(lambda: Answering(engine))
+    page = h.page()
+    assert page.speaker == "湯道生" and page.heading == "Ask 湯道生"
+    assert page.starters == () and "Yicai" not in render.header(page)
+    _, history = h.respond("雲業務", [])
+    assert '<div class="who">湯道生</div>' in history[-1]["content"]
+
+
+def test_page_is_neutral_while_the_engine_cannot_load(engine):
+    from qa.errors import ModelUnavailableError
+
+    calls = []
+
+    def factory():
+        calls.append(1)
+        if len(calls) == 1:
+            raise ModelUnavailableError("model X is not available offline")
+        return engine
+
+    h = Handlers(factory)
+    assert h.page() == UNKNOWN
+    assert h.page() == BUNDLED  # retried once the engine loads
+
+
+def test_header_and_welcome_escape_the_file_name(tmp_path):
+    path = tmp_path / "<b>x.jsonl"
+    path.write_text(json.dumps({"question": "q?", "answer": "a."}) + "\n", encoding="utf-8")
+    engine = Engine.create(model="hashing", interview=path, cache_dir=tmp_path / "cache")
+    page = Handlers(lambda: engine).page()
+    assert "<b>" not in render.header(page) and "<b>" not in page.welcome
+
+
+def test_bundled_example_questions_get_the_right_exchange(real_engine):
+    expected = {
+        "腾讯会自己做ERP吗?": "p10",
+        "騰訊的用戶中臺能幫企業識別哪些用戶?": "p07",  # replaced 騰訊真的沒有中臺能力嗎? (got p08)
+        "Is Tencent Cloud losing money?": "p13",
+        "What does Tencent look for when it hires talent?": "p04",
+        "湯道生現在花最多時間在什麼事上?": "p01",
+        "How do Tencent's business groups work together on to-B?": "p09",
+    }
+    assert set(expected) <= set(BUNDLED.starters + BUNDLED.examples)
+    for question, pair_id in expected.items():
+        answer = real_engine.ask(question)
+        assert answer.answered and answer.hits[0].pair.id == pair_id, question

@@ -7,8 +7,11 @@ API endpoint, ``/ask``, whose result is the JSON object of :func:`qa.ask`::
     Client("http://127.0.0.1:7860/").predict("腾讯会自己做ERP吗", 5, api_name="/ask")
 
 :func:`launch` serves it with the app's theme and stylesheet (Gradio 6 takes those at launch time)
-and returns the local URL. The engine is made by ``engine_factory`` on first use (``python -m ui``
-makes it before launching, so the first question is fast).
+and returns the local URL. The engine is made by ``engine_factory`` on first use, which is
+:func:`build_app` itself: the header, welcome text and example questions depend on the interview
+served (:mod:`ui.page`). ``python -m ui`` makes the engine before building the app, so the first
+question is fast; an engine that fails to load gives a neutral page and a message in the status
+line and in each reply.
 """
 
 from __future__ import annotations
@@ -21,37 +24,13 @@ from typing import Any
 import gradio as gr
 
 from qa.engine import Engine, default_engine
+from ui import render
 from ui.handlers import Handlers
 
 CSS_PATH = Path(__file__).with_name("style.css")
-TITLE = "Ask 湯道生 · Tencent CSIG interview (Yicai, May 2019)"
 QUEUE_CONCURRENCY = 4
 FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Noto Sans CJK TC",
          "Noto Sans CJK SC", "PingFang TC", "Microsoft JhengHei", "sans-serif")
-STARTERS = (  # shown in the empty chat
-    "腾讯会自己做ERP吗?",
-    "騰訊真的沒有中臺能力嗎?",
-    "Is Tencent Cloud losing money?",
-    "What does Tencent look for when it hires talent?",
-)
-EXAMPLES = (  # always shown under the input
-    "湯道生現在花最多時間在什麼事上?",
-    "做to B和to C有什么不同?",
-    "How do Tencent's business groups work together on to-B?",
-    "Why did Tencent keep serving Panda TV?",
-)
-COMPARE_EXAMPLES = ("中台和数据隐私", "What changed after the 930 reorganisation?", "騰訊雲的競爭對手")
-WELCOME = (
-    "**Ask the interview.** 湯道生 (Dowson Tong), president of Tencent's Cloud and Smart "
-    "Industries Group, talked to Yicai in May 2019 about the industrial internet, middle "
-    "platforms, talent and Tencent Cloud. Ask in Chinese or English: each reply is his answer "
-    "verbatim, with the best-matching passage highlighted."
-)
-HEADER = (
-    '<div class="app-head"><div class="app-title">Ask 湯道生 '
-    '<span class="app-sub">Dowson Tong, president of Tencent CSIG · Yicai interview, May 2019'
-    "</span></div></div>"
-)
 API_NOTE = (
     "**API.** `gradio_client.Client(url).predict(question, 5, api_name=\"/ask\")` returns the "
     "same JSON object as `qa.ask()` and `python -m qa ask --json`."
@@ -62,6 +41,34 @@ SIMPLIFIED_JS = """(on) => {
   let s = document.getElementById('simp-style');
   if (!s) { s = document.createElement('style'); s.id = 'simp-style'; document.head.append(s); }
   s.textContent = on ? '.ev-simp { display: block !important; }' : '';
+  return [];
+}"""
+# Runs after each chat turn instead of Gradio's autoscroll (which shows the end of a long reply):
+# scrolls the chat so that the new exchange starts at its top: the user's question when the whole
+# turn (question, reply, follow-up buttons) fits in the chat, else the reply itself, so that as
+# much of it as possible shows from its start; then scrolls the page if that start is above the
+# window (phones). The reply renders asynchronously, so it retries for up to 1.5 s until a new last
+# message appears; a turn that added nothing (an empty message) scrolls nothing.
+SHOW_NEW_TURN_JS = """() => {
+  let tries = 0;
+  const show = () => {
+    const log = document.querySelector('#chat [role="log"]');
+    const rows = log ? log.querySelectorAll('.message-row') : [];
+    const last = rows.length ? rows[rows.length - 1] : null;
+    if (!last || last === log.shownRow) {
+      if (tries++ < 30) setTimeout(show, 50);
+      return;
+    }
+    log.shownRow = last;
+    const prev = rows.length > 1 ? rows[rows.length - 2] : null;
+    const end = last.parentElement.lastElementChild.getBoundingClientRect().bottom;
+    const target = prev && prev.classList.contains('user-row')
+      && end - prev.getBoundingClientRect().top <= log.clientHeight ? prev : last;
+    log.scrollTop += target.getBoundingClientRect().top - log.getBoundingClientRect().top - 6;
+    const top = target.getBoundingClientRect().top;
+    if (top < 0) window.scrollBy(0, top - 8);
+  };
+  show();
   return [];
 }"""
 
@@ -89,16 +96,17 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
     def compare_both(question: str, top_k: float) -> tuple[str, str]:
         return h.compare(question, top_k), h.compare_modes(question, top_k)
 
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        gr.HTML(HEADER)
+    page = h.page()
+    with gr.Blocks(title=page.title, analytics_enabled=False) as demo:
+        gr.HTML(render.header(page))
         status = gr.Markdown(elem_classes="status")
         with gr.Tabs(elem_id="tabs"):
             with gr.Tab("Ask", id="ask", elem_id="tab-ask"):
                 chatbot = gr.Chatbot(
-                    elem_id="chat", height=600, show_label=False, placeholder=WELCOME,
+                    elem_id="chat", height=600, show_label=False, placeholder=page.welcome,
                     latex_delimiters=[], feedback_options=None, buttons=["copy"],
-                    group_consecutive_messages=False,
-                    examples=[{"text": q, "display_text": q} for q in STARTERS],
+                    group_consecutive_messages=False, autoscroll=False,
+                    examples=[{"text": q, "display_text": q} for q in page.starters] or None,
                 )
                 msg = gr.Textbox(
                     elem_id="ask-box", show_label=False, lines=1, max_lines=6, autofocus=True,
@@ -108,16 +116,18 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
                     simplified = gr.Checkbox(label="Also show Simplified Chinese (简体)",
                                              elem_id="simp-toggle", scale=3)
                     clear = gr.Button("Clear chat", size="sm", variant="secondary", scale=1)
-                examples = gr.Dataset(components=["textbox"], samples=[[q] for q in EXAMPLES],
-                                      label="More example questions", elem_id="examples")
+                examples = gr.Dataset(components=["textbox"], samples=[[q] for q in page.examples],
+                                      label="More example questions", elem_id="examples",
+                                      visible=bool(page.examples))
             with gr.Tab("Compare", id="compare", elem_id="tab-compare"):
                 with gr.Row():
                     cq = gr.Textbox(label="Question", scale=6, elem_id="compare-box",
                                     placeholder="One question, several candidate answers")
                     top_k = gr.Slider(1, 13, value=5, step=1, label="Top-k", scale=2)
                     go = gr.Button("Compare", variant="primary", scale=1, elem_id="compare-go")
-                cex = gr.Dataset(components=["textbox"], samples=[[q] for q in COMPARE_EXAMPLES],
-                                 label="Try", elem_id="compare-examples")
+                cex = gr.Dataset(components=["textbox"],
+                                 samples=[[q] for q in page.compare_examples], label="Try",
+                                 elem_id="compare-examples", visible=bool(page.compare_examples))
                 gr.Markdown("### Top answers side by side (hybrid retrieval)")
                 cards = gr.HTML(elem_id="compare-cards")
                 gr.Markdown("### The same question under each retrieval mode")
@@ -126,15 +136,16 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
                 browse = gr.HTML(elem_id="browse")
         gr.Markdown(API_NOTE, elem_classes="api-note")
 
-        chat_io = {"inputs": [msg, chatbot], "outputs": [msg, chatbot],
-                   "show_progress": "minimal", "api_visibility": "undocumented"}
-        msg.submit(h.respond, api_name="chat", **chat_io)
-        examples.click(on_sample, inputs=[examples, chatbot], outputs=[msg, chatbot],
-                       show_progress="minimal", api_visibility="undocumented")
-        chatbot.example_select(on_select, inputs=[chatbot], outputs=[msg, chatbot],
-                               show_progress="minimal", api_visibility="undocumented")
-        chatbot.option_select(on_select, inputs=[chatbot], outputs=[msg, chatbot],
-                              show_progress="minimal", api_visibility="undocumented")
+        chat = {"outputs": [msg, chatbot], "show_progress": "minimal",
+                "api_visibility": "undocumented"}
+        turns = [
+            msg.submit(h.respond, inputs=[msg, chatbot], api_name="chat", **chat),
+            examples.click(on_sample, inputs=[examples, chatbot], **chat),
+            chatbot.example_select(on_select, inputs=[chatbot], **chat),
+            chatbot.option_select(on_select, inputs=[chatbot], **chat),
+        ]
+        for turn in turns:  # show the new exchange from its start (see SHOW_NEW_TURN_JS)
+            turn.then(None, js=SHOW_NEW_TURN_JS, api_visibility="private")
         clear.click(lambda: ("", []), outputs=[msg, chatbot], api_visibility="undocumented")
         simplified.change(None, inputs=[simplified], outputs=None, js=SIMPLIFIED_JS)
 

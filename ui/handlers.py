@@ -2,8 +2,9 @@
 
 :class:`Handlers` wraps one engine (created lazily, once, thread-safe, from ``engine_factory``) and
 offers what the widgets call: :meth:`~Handlers.respond` (chat), :meth:`~Handlers.compare`,
-:meth:`~Handlers.compare_modes`, :meth:`~Handlers.browse` and :meth:`~Handlers.api_ask` (the JSON
-contract of :func:`qa.ask`). None of them needs a server, so tests call them directly.
+:meth:`~Handlers.compare_modes`, :meth:`~Handlers.browse`, :meth:`~Handlers.page` (what the page
+says about the interview served, :mod:`ui.page`) and :meth:`~Handlers.api_ask` (the JSON contract
+of :func:`qa.ask`). None of them needs a server, so tests call them directly.
 
 Errors stay with the user who caused them: a failure inside a UI handler becomes a friendly message
 in that user's output and a log line; nothing is shared between sessions but the engine, which is
@@ -21,12 +22,12 @@ from typing import Any
 from qa.engine import Engine, clean_question
 from qa.errors import QAError
 from ui import render
+from ui.page import UNKNOWN, Page, page_for
 
 log = logging.getLogger(__name__)
 
 Message = dict[str, Any]
-EMPTY_PROMPT = ("Ask me something about the interview, in Chinese or English — for example "
-                "“腾讯会自己做ERP吗?” or “What does Tencent look for in talent?”")
+EMPTY_PROMPT = "Type a question about the interview, in Chinese or English."
 DEFAULT_TOP_K = 5
 
 
@@ -36,6 +37,7 @@ class Handlers:
     def __init__(self, engine_factory: Callable[[], Engine]) -> None:
         self._factory = engine_factory
         self._engine: Engine | None = None
+        self._page: Page | None = None
         self._lock = threading.Lock()
 
     @property
@@ -51,6 +53,16 @@ class Handlers:
     def threshold(self) -> float:
         return float(self.engine.effective_calibration.threshold)
 
+    def page(self) -> Page:
+        """What the page says about the interview served (header, welcome, examples, the
+        interviewee's label); a neutral page while the engine cannot be created."""
+        if self._page is None:
+            page, _ = _attempt(lambda: page_for(self.engine.interview))
+            if page is None:
+                return UNKNOWN
+            self._page = page
+        return self._page
+
     # -- Ask ------------------------------------------------------------------------------------
     def respond(self, message: str | None, history: list[Message] | None
                 ) -> tuple[str, list[Message]]:
@@ -58,11 +70,10 @@ class Handlers:
 
         The user's message is appended as escaped text; the reply is the top answer with evidence,
         or (when the engine abstains) a "not covered" note whose options are the nearest questions.
+        An empty message adds nothing (the input box's placeholder already says what to do).
         """
         history = list(history or [])
         if not clean_question(message)[0]:
-            history.append({"role": "assistant",
-                            "content": render.message_box(EMPTY_PROMPT, "prompt")})
             return "", history
         history.append({"role": "user", "content": render.user_bubble((message or "").strip())})
         reply, error = _attempt(self._reply, message or "")
@@ -72,9 +83,12 @@ class Handlers:
 
     def _reply(self, text: str) -> Message:
         answer = self.engine.ask(text, top_k=DEFAULT_TOP_K)
+        speaker = self.page().speaker
         if answer.answered:
-            return {"role": "assistant", "content": render.answer_reply(answer, self.threshold)}
-        return {"role": "assistant", "content": render.abstain_reply(answer, self.threshold),
+            return {"role": "assistant",
+                    "content": render.answer_reply(answer, self.threshold, speaker)}
+        return {"role": "assistant",
+                "content": render.abstain_reply(answer, self.threshold, speaker),
                 "options": render.follow_ups(answer)}
 
     # -- Compare --------------------------------------------------------------------------------
@@ -104,7 +118,7 @@ class Handlers:
         def run() -> str:
             e = self.engine
             return render.browse_page(e.interview, e.translation, e.interview.context,
-                                      e.front.lead)
+                                      e.front.lead, speaker=self.page().speaker)
 
         return _html(run)
 

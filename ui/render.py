@@ -14,8 +14,8 @@ from qa.corpus import PairTranslation
 from qa.engine import Answer, Hit
 from qa.evidence import Evidence, TextEvidence, escape, explain, render_marked, render_paragraphs
 from qa.parsing import Interview
+from ui.page import Page
 
-ANSWERER = "湯道生"
 USER_ECHO_CHARS = 600  # a very long message is shown shortened in the chat (the engine truncates)
 NEAREST = 3  # follow-up questions offered when the engine abstains
 _REASONS = {
@@ -23,6 +23,17 @@ _REASONS = {
     "dense-en": "closest in meaning (via the English edition)",
     "lexical": "most shared terms",
 }
+
+
+def header(page: Page) -> str:
+    """The page's title block: the heading and, when there is one, a subtitle."""
+    sub = f'<span class="app-sub">{escape(page.subtitle)}</span>' if page.subtitle else ""
+    return (f'<div class="app-head"><div class="app-title">{escape(page.heading)} {sub}'
+            "</div></div>")
+
+
+def _asker(pair_asker: str) -> str:
+    return f"Interviewer ({escape(pair_asker)})" if pair_asker else "Interviewer"
 
 
 def confidence_badge(confidence: float, threshold: float) -> str:
@@ -72,9 +83,10 @@ def _why(ev: Evidence) -> str:
     return f'<div class="why">{escape(" · ".join(bits))}</div>' if bits else ""
 
 
-def answer_reply(answer: Answer, threshold: float) -> str:
+def answer_reply(answer: Answer, threshold: float, speaker: str = "") -> str:
     """A chat reply for an answered question: badge, section, interviewer's question, the verbatim
-    answer with highlights, the Simplified script (hidden until toggled) and the English edition."""
+    answer (labelled with *speaker*, or just "Answer") with highlights, the Simplified script
+    (hidden until toggled) and the English edition."""
     hit = answer.hits[0]
     ev = explain(answer.question, hit)
     head = (f'<div class="reply-head">{confidence_badge(answer.confidence, threshold)}'
@@ -83,9 +95,9 @@ def answer_reply(answer: Answer, threshold: float) -> str:
     if answer.notice:
         parts.append(notice(answer.notice))
     parts += [
-        f'<div class="who">Interviewer ({escape(hit.pair.asker or "提問")})</div>',
+        f'<div class="who">{_asker(hit.pair.asker)}</div>',
         f'<div class="ev-q">{render_marked(ev.zh.question)}</div>',
-        f'<div class="who">{ANSWERER}</div>',
+        f'<div class="who">{escape(speaker) if speaker else "Answer"}</div>',
         f'<div class="ev-a" lang="zh-Hant">{render_paragraphs(ev.zh)}</div>',
         (f'<div class="ev-simp" lang="zh-Hans"><div class="who">简体中文</div>'
          f'<div class="ev-q">{render_marked(ev.zh.question, simplified=True)}</div>'
@@ -101,19 +113,28 @@ def answer_reply(answer: Answer, threshold: float) -> str:
     return f'<div class="reply">{"".join(parts)}</div>'
 
 
-def follow_ups(answer: Answer, limit: int = NEAREST) -> list[dict[str, str]]:
-    """Chat options for an abstention: the nearest interviewer questions (English ones for an
-    English query), each asking that question when clicked."""
+def _nearest(answer: Answer, limit: int = NEAREST) -> list[tuple[Hit, str]]:
+    """The hits offered after an abstention, each with the question a click on it asks (the
+    English wording for an English query), without repeating a question."""
     out, seen = [], set()
     for hit in answer.hits[:limit]:
         q = hit.pair.question
         if answer.language == "en" and hit.translation:
             q = hit.translation.question
         q = " ".join(q.split())
-        if q in seen:
-            continue
-        seen.add(q)
-        out.append({"value": q, "label": q if len(q) <= 70 else q[:68] + "…"})
+        if q not in seen:
+            seen.add(q)
+            out.append((hit, q))
+    return out
+
+
+def follow_ups(answer: Answer, limit: int = NEAREST) -> list[dict[str, str]]:
+    """Chat options for an abstention: the nearest interviewer questions, numbered like the list
+    in :func:`abstain_reply`, each asking that question when clicked."""
+    out = []
+    for i, (_, q) in enumerate(_nearest(answer, limit), 1):
+        short = q if len(q) <= 66 else q[:64] + "…"
+        out.append({"value": q, "label": f"{i}. {short}"})
     return out
 
 
@@ -122,17 +143,22 @@ def decline_reason(answer: Answer) -> str:
     return f'<p class="abstain-reason">{escape(answer.reason)}</p>' if answer.reason else ""
 
 
-def abstain_reply(answer: Answer, threshold: float) -> str:
+def abstain_reply(answer: Answer, threshold: float, speaker: str = "") -> str:
+    """A chat reply for a declined question: the nearest questions, numbered like the buttons
+    that :func:`follow_ups` puts under the reply (the list itself is not clickable)."""
     parts = [f'<div class="reply-head">{confidence_badge(answer.confidence, threshold)}</div>']
     if answer.notice:
         parts.append(notice(answer.notice))
-    parts.append(
-        '<p class="abstain-msg"><strong>The interview does not cover this.</strong> '
-        f"{ANSWERER} was not asked about it in this conversation. The nearest questions the "
-        "interviewer did ask are below; click one to read its answer.</p>")
+    nearest = _nearest(answer)
+    who = (f"{escape(speaker)} was not asked about it in this conversation."
+           if speaker else "It did not come up in this conversation.")
+    offer = (" The nearest questions the interviewer did ask are listed here; to read an answer, "
+             "press its numbered button below this reply." if nearest else "")
+    parts.append('<p class="abstain-msg"><strong>The interview does not cover this.</strong> '
+                 f"{who}{offer}</p>")
     parts.append(decline_reason(answer))
     items = []
-    for hit in answer.hits[:NEAREST]:
+    for hit, _ in nearest:
         en = (f'<span class="near-en">{escape(hit.translation.question)}</span>'
               if hit.translation else "")
         items.append(f'<li><span class="pid">{escape(hit.pair.id)}</span>'
@@ -221,8 +247,8 @@ def modes_table(answers: Mapping[str, Answer], threshold: float) -> str:
                          f'<span class="mq">{escape(_short(h.pair.question))}</span>'
                          f'<span class="ms">{_score(h.score)}</span></div></td>')
         rows.append(f'<tr>{"".join(cells)}</tr>')
-    return (f'<table class="modes"><thead><tr><th></th>{head}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table>')
+    return (f'<div class="modes-wrap"><table class="modes"><thead><tr><th></th>{head}</tr>'
+            f'</thead><tbody>{"".join(rows)}</tbody></table></div>')
 
 
 def _move(base: dict[str, int], hit: Hit) -> str:
@@ -248,8 +274,11 @@ def _hue(pair_id: str) -> int:
 
 # -- Browse -------------------------------------------------------------------------------------
 def browse_page(interview: Interview, translation: Mapping[str, PairTranslation],
-                lead: Sequence[str] = (), lead_en: Sequence[str] = ()) -> str:
-    """The whole interview, exchange by exchange under its section headings."""
+                lead: Sequence[str] = (), lead_en: Sequence[str] = (), speaker: str = "") -> str:
+    """The whole interview, exchange by exchange under its section headings; answers are
+    labelled with *speaker* (or "A" when the interview names none), questions with the
+    interviewer's label (or "Q")."""
+    answerer = escape(speaker) if speaker else "A"
     out = []
     if lead:
         paras = "".join(f"<p>{escape(p)}</p>" for p in lead)
@@ -277,8 +306,8 @@ def browse_page(interview: Interview, translation: Mapping[str, PairTranslation]
         out.append(
             f'<div class="b-pair" id="{escape(pair.id)}"><div class="b-head">'
             f'<span class="pid">{escape(pair.id)}</span></div>'
-            f'<p class="b-q"><span class="who-inline">{escape(pair.asker or "提問")}:</span>'
+            f'<p class="b-q"><span class="who-inline">{escape(pair.asker or "Q")}:</span>'
             f"{escape(pair.question)}</p>"
-            f'<div class="b-a" lang="zh-Hant"><span class="who-inline">{ANSWERER}:</span>'
+            f'<div class="b-a" lang="zh-Hant"><span class="who-inline">{answerer}:</span>'
             f"{answer}</div>{english}</div>")
     return f'<div class="browse">{"".join(out)}</div>'

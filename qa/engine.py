@@ -41,6 +41,10 @@ from qa.parsing import Interview, QAPair, load_interview
 from qa.text import detect_language, tokenize
 
 log = logging.getLogger(__name__)
+# Why an answer was declined, by ``Answer.reason_code`` (the text is ``Answer.reason``).
+REASONS = {**DECLINE_REASONS,
+           "exemplar": "It is closer to questions known to lie outside this interview (share "
+                       "price, salaries, other companies…) than to the ones it answers."}
 
 MAX_QUESTION_CHARS = 2000
 DENSE_TOP_N = 3
@@ -85,6 +89,8 @@ class Answer:
     mode: str = "hybrid"
     features: Features | None = field(default=None, compare=False)
     reason: str | None = None  # why it declined, when there is a specific one
+    # its kind: "number", "party" or "howto" (qa.answertype), or "exemplar"; None with no reason
+    reason_code: str | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -96,6 +102,7 @@ class Answer:
             "mode": self.mode,
             "notice": self.notice,
             "reason": self.reason,
+            "reason_code": self.reason_code,
             # the confidence model's inputs (qa.confidence.FEATURES), for whoever wants the why
             "signals": ({n: (round(float(v), 4) if math.isfinite(v) else None)
                          for n, v in zip(FEATURES, self.features.vector(), strict=True)}
@@ -345,27 +352,29 @@ class Engine:
                 evidence=self.indexes.passages[arg[pi]] if arg[pi] >= 0 else None,
                 translation=self.translation.get(pair.id),
             ))
+        code = _decline_reason(q, feats, answered, mode, cal)
         return Answer(question=q, answered=answered,
                       confidence=confidence, hits=tuple(hits), language=detect_language(q),
                       notice=notice, mode=mode, features=feats,
-                      reason=_decline_reason(q, feats, answered, mode, cal))
+                      reason=REASONS.get(code or ""), reason_code=code)
 
 
 def _decline_reason(q: str, feats: Features, answered: bool, mode: str, cal: Calibration
                     ) -> str | None:
-    """Why it declined, only when one signal is *the* reason: the answer type (flagged, and the
-    same question without the flag would have been answered), or the exemplars (the question is
-    nearer the unanswerable ones, and the model without them would have answered)."""
+    """Why it declined (a key of :data:`REASONS`), only when one signal is *the* reason: the
+    answer type (flagged, and the same question without the flag would have been answered), or the
+    exemplars (the question is nearer the unanswerable ones, and the model without them would have
+    answered)."""
     if answered:
         return None
     if feats.factoid and cal.confidence(replace(feats, factoid=0.0), mode) >= cal.threshold:
-        return DECLINE_REASONS.get(asks_for(q) or "")
+        kind = asks_for(q)
+        return kind if kind in DECLINE_REASONS else None
     generic = cal.without_exemplars()
     # without exemplars, *cal* is already the generic model (and the feature is 0)
     if (feats.exemplar > 0 and generic is not cal
             and generic.confidence(feats, mode) >= generic.threshold):
-        return ("It is closer to questions known to lie outside this interview (share price, "
-                "salaries, other companies…) than to the ones it answers.")
+        return "exemplar"
     return None
 
 

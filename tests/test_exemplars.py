@@ -117,9 +117,10 @@ def test_decline_reason_names_the_exemplars_only_when_they_decided(real_engine):
     engine.calibration = replace(cal, bias=-60.0, generic={**cal.generic, "bias": 60.0})
     a = engine.ask(off_topic)
     assert a.features.exemplar > 0 and not a.answered and "outside this interview" in a.reason
+    assert a.reason_code == "exemplar" and a.to_dict()["reason_code"] == "exemplar"
     # nearer the answerable exemplars: they cannot be the reason
     a = engine.ask(on_topic)
-    assert a.features.exemplar < 0 and not a.answered and a.reason is None
+    assert a.features.exemplar < 0 and not a.answered and a.reason is None and a.reason_code is None
     # both models decline: no specific reason
     engine.calibration = replace(cal, bias=-60.0, generic={**cal.generic, "bias": -60.0})
     a = engine.ask(off_topic)

@@ -78,10 +78,10 @@ def test_answer_shows_verbatim_answer_question_section_confidence_and_highlights
     text = plain(html)
     for para in pair.answer_paragraphs:
         assert escape(para) in text
-    assert escape(pair.section) in html and "93% confidence" in html and "conf-high" in html
+    assert escape(pair.section) in html and "置信度 93%" in html and "conf-high" in html
     assert '<mark class="ev-term">' in html and 'class="ev-para ev-best"' in html
     assert 'class="ev-simp"' in html and escape(to_simplified(pair.answer_paragraphs[0])) in text
-    assert "English edition" in html
+    assert "英文版" in html  # the reply's own words follow the question's language
 
 
 def test_history_accumulates_across_turns(engine):
@@ -93,25 +93,50 @@ def test_history_accumulates_across_turns(engine):
 
 
 def test_abstention_says_not_covered_and_offers_nearest_questions(handlers, engine):
-    _, history = handlers.respond("今天天气怎么样", [])
+    _, history = handlers.respond("What is the weather like today?", [])
     reply = history[-1]
     assert "does not cover this" in reply["content"]
     questions = {" ".join(p.question.split()) for p in engine.interview.pairs}
+    english = {" ".join(t.question.split()) for t in engine.translation.values()}
     assert 1 <= len(reply["options"]) <= 3
-    assert all(o["value"] in questions for o in reply["options"])
+    assert all(o["value"] in english for o in reply["options"])  # in the asker's language
     # the list in the reply is not clickable: the text points at the numbered buttons, whose
     # numbers and questions are the list's, in the same order
     assert "click one" not in reply["content"]
     assert "press its numbered button below this reply" in reply["content"]
-    listed = re.findall(r'<span class="near-q">(.*?)</span>', reply["content"])
+    listed = re.findall(r'<span class="near-en">(.*?)</span>', reply["content"])
     assert len(listed) == len(reply["options"])
     for i, (option, question) in enumerate(zip(reply["options"], listed, strict=True), 1):
         assert option["label"].startswith(f"{i}. ")
         assert escape(option["value"]) == " ".join(question.split())
-    # an English query gets the English wording of the nearest questions
-    _, history = handlers.respond("how do I bake bread", [])
-    english = {" ".join(t.question.split()) for t in engine.translation.values()}
-    assert all(o["value"] in english for o in history[-1]["options"])
+    # a Chinese query gets the Chinese wording of the nearest questions, in the list's order
+    reply = handlers.respond("今天天气怎么样", [])[1][-1]
+    assert all(o["value"] in questions for o in reply["options"])
+    listed = re.findall(r'<span class="near-q">(.*?)</span>', reply["content"])
+    assert [escape(o["value"]) for o in reply["options"]] == [" ".join(q.split()) for q in listed]
+
+
+def test_a_reply_speaks_the_language_of_the_question(handlers, engine):
+    for question, lang, says, not_says in [
+        ("今天天气怎么样", "zh-Hans", "这次访谈没有谈到这个问题", "does not cover"),
+        ("今天天氣怎麼樣", "zh-Hant", "這次訪談沒有談到這個問題", "does not cover"),
+        ("What is the weather like today?", "en", "does not cover this", "访谈"),
+    ]:
+        reply = handlers.respond(question, [])[1][-1]["content"]
+        assert says in reply and not_says not in reply, (lang, plain(reply))
+    # the specific reason too: the engine's code, the question's language
+    a = engine.ask("谁负责腾讯的ERP?")
+    declined = dataclasses.replace(a, answered=False, reason_code="party", reason="It asks who…")
+    assert "具体的人或公司" in plain(render.abstain_reply(declined, 0.5))
+    assert "具體的人或公司" in plain(render.abstain_reply(
+        dataclasses.replace(declined, language="zh-Hant"), 0.5))
+    assert "It asks who…" in plain(render.abstain_reply(
+        dataclasses.replace(declined, language="en"), 0.5))
+    # an answered Chinese question: badge and labels in Chinese, the interview's text verbatim
+    answered = dataclasses.replace(a, answered=True, confidence=0.9)
+    html = render.answer_reply(answered, 0.5)
+    assert "置信度 90%" in html and "% confidence" not in html
+    assert escape(answered.hits[0].pair.answer_paragraphs[0][:20]) in html
 
 
 def test_clicking_a_follow_up_asks_it(handlers, engine):
@@ -142,7 +167,7 @@ def test_one_users_error_stays_in_their_reply(engine):
     assert "Sorry, something went wrong" in broken[-1]["content"]
     assert "index on fire" not in broken[-1]["content"]  # internals are logged, not shown
     _, fine = h.respond("騰訊的中臺", [])
-    assert "confidence" in fine[-1]["content"] and "Sorry" not in fine[-1]["content"]
+    assert "置信度" in fine[-1]["content"] and "Sorry" not in fine[-1]["content"]
     assert "Sorry" in h.compare("boom", 3) and "Sorry" in h.compare_modes("boom")
 
 
@@ -226,13 +251,15 @@ def test_a_decline_for_a_name_or_figure_says_so(handlers, engine):
     try:
         _, history = handlers.respond("谁接替了汤道生在社交网络事业群的位置?", [])
         reply = history[-1]["content"]
-        assert "does not cover this" in reply
-        assert escape(DECLINE_REASONS["party"]) in reply
-        assert escape(DECLINE_REASONS["party"]) in handlers.compare(
+        assert "这次访谈没有谈到这个问题" in reply
+        assert "具体的人或公司" in reply  # DECLINE_REASONS["party"], in the question's language
+        assert "具体的人或公司" in handlers.compare(
             "谁接替了汤道生在社交网络事业群的位置?", 3)  # the Compare tab says it too
+        english = "Who took over from Dowson Tong at the social networking group?"
+        assert escape(DECLINE_REASONS["party"]) in handlers.respond(english, [])[1][-1]["content"]
         engine.calibration = dataclasses.replace(engine.calibration, bias=-5.0)  # declines all
         _, history = handlers.respond("谁接替了汤道生在社交网络事业群的位置?", [])
-        assert "does not cover this" in history[-1]["content"]
+        assert "这次访谈没有谈到这个问题" in history[-1]["content"]
         assert "abstain-reason" not in history[-1]["content"]  # not the reason: none claimed
     finally:
         engine.calibration = saved

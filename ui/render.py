@@ -14,15 +14,12 @@ from qa.corpus import PairTranslation
 from qa.engine import Answer, Hit
 from qa.evidence import Evidence, TextEvidence, escape, explain, render_marked, render_paragraphs
 from qa.parsing import Interview
+from ui.i18n import reason as localised_reason
+from ui.i18n import t
 from ui.page import Page
 
 USER_ECHO_CHARS = 600  # a very long message is shown shortened in the chat (the engine truncates)
 NEAREST = 3  # follow-up questions offered when the engine abstains
-_REASONS = {
-    "dense": "closest in meaning",
-    "dense-en": "closest in meaning (via the English edition)",
-    "lexical": "most shared terms",
-}
 
 
 def header(page: Page) -> str:
@@ -32,15 +29,17 @@ def header(page: Page) -> str:
             "</div></div>")
 
 
-def _asker(pair_asker: str) -> str:
+def _asker(pair_asker: str, language: str = "en") -> str:
+    if language != "en":  # the article's own label (提問) says it already
+        return escape(pair_asker) if pair_asker else t("interviewer", language)
     return f"Interviewer ({escape(pair_asker)})" if pair_asker else "Interviewer"
 
 
-def confidence_badge(confidence: float, threshold: float) -> str:
+def confidence_badge(confidence: float, threshold: float, language: str = "en") -> str:
     level = "high" if confidence >= max(0.8, threshold) else "mid" if confidence >= threshold else "low"
     pct = round(100 * confidence)
-    return (f'<span class="conf conf-{level}" title="how likely the top answer is right">'
-            f"{pct}% confidence</span>")
+    return (f'<span class="conf conf-{level}" title="{escape(t("confidence_title", language))}">'
+            f'{escape(t("confidence", language, pct=pct))}</span>')
 
 
 def user_bubble(message: str) -> str:
@@ -70,16 +69,16 @@ def matched_terms(ev: Evidence, limit: int = 10) -> list[str]:
     return list(seen.values())[:limit]
 
 
-def _why(ev: Evidence) -> str:
+def _why(ev: Evidence, language: str = "en") -> str:
     ed = ev.preferred
     bits = []
     if ed.best_paragraph is not None:
-        where = "English edition, " if ed is ev.en else ""
-        bits.append(f"highlighted: {where}paragraph {ed.best_paragraph + 1} of "
-                    f"{len(ed.paragraphs)}, {_REASONS.get(ed.reason, ed.reason)}")
+        where = t("highlighted_where_en", language) if ed is ev.en else ""
+        bits.append(t("highlighted", language, where=where, n=ed.best_paragraph + 1,
+                      total=len(ed.paragraphs), why=t(ed.reason, language)))
     terms = matched_terms(ev)
     if terms:
-        bits.append("matched terms: " + ", ".join(terms))
+        bits.append(t("matched_terms", language, terms=", ".join(terms)))
     return f'<div class="why">{escape(" · ".join(bits))}</div>' if bits else ""
 
 
@@ -88,16 +87,17 @@ def answer_reply(answer: Answer, threshold: float, speaker: str = "") -> str:
     answer (labelled with *speaker*, or just "Answer") with highlights, the Simplified script
     (hidden until toggled) and the English edition."""
     hit = answer.hits[0]
+    lang = answer.language
     ev = explain(answer.question, hit)
-    head = (f'<div class="reply-head">{confidence_badge(answer.confidence, threshold)}'
+    head = (f'<div class="reply-head">{confidence_badge(answer.confidence, threshold, lang)}'
             f'{_section(hit)}<span class="pid">{escape(hit.pair.id)}</span></div>')
     parts = [head]
     if answer.notice:
         parts.append(notice(answer.notice))
     parts += [
-        f'<div class="who">{_asker(hit.pair.asker)}</div>',
+        f'<div class="who">{_asker(hit.pair.asker, lang)}</div>',
         f'<div class="ev-q">{render_marked(ev.zh.question)}</div>',
-        f'<div class="who">{escape(speaker) if speaker else "Answer"}</div>',
+        f'<div class="who">{escape(speaker) if speaker else escape(t("answer", lang))}</div>',
         f'<div class="ev-a" lang="zh-Hant">{render_paragraphs(ev.zh)}</div>',
         (f'<div class="ev-simp" lang="zh-Hans"><div class="who">简体中文</div>'
          f'<div class="ev-q">{render_marked(ev.zh.question, simplified=True)}</div>'
@@ -106,10 +106,11 @@ def answer_reply(answer: Answer, threshold: float, speaker: str = "") -> str:
     if ev.en is not None:
         is_open = " open" if answer.language == "en" else ""
         parts.append(
-            f'<details class="ev-en"{is_open}><summary>English edition</summary>'
+            f'<details class="ev-en"{is_open}><summary>{escape(t("english_edition", lang))}'
+            '</summary>'
             f'<div class="ev-q" lang="en">{render_marked(ev.en.question)}</div>'
             f'<div class="ev-a" lang="en">{render_paragraphs(ev.en)}</div></details>')
-    parts.append(_why(ev))
+    parts.append(_why(ev, lang))
     return f'<div class="reply">{"".join(parts)}</div>'
 
 
@@ -139,23 +140,26 @@ def follow_ups(answer: Answer, limit: int = NEAREST) -> list[dict[str, str]]:
 
 
 def decline_reason(answer: Answer) -> str:
-    """Why the engine declined, when it has a specific reason; empty otherwise."""
-    return f'<p class="abstain-reason">{escape(answer.reason)}</p>' if answer.reason else ""
+    """Why the engine declined, when it has a specific reason, in the question's language; empty
+    otherwise."""
+    text = localised_reason(answer.reason_code, answer.reason, answer.language)
+    return f'<p class="abstain-reason">{escape(text)}</p>' if text else ""
 
 
 def abstain_reply(answer: Answer, threshold: float, speaker: str = "") -> str:
     """A chat reply for a declined question: the nearest questions, numbered like the buttons
     that :func:`follow_ups` puts under the reply (the list itself is not clickable)."""
-    parts = [f'<div class="reply-head">{confidence_badge(answer.confidence, threshold)}</div>']
+    lang = answer.language
+    badge = confidence_badge(answer.confidence, threshold, lang)
+    parts = [f'<div class="reply-head">{badge}</div>']
     if answer.notice:
         parts.append(notice(answer.notice))
     nearest = _nearest(answer)
-    who = (f"{escape(speaker)} was not asked about it in this conversation."
-           if speaker else "It did not come up in this conversation.")
-    offer = (" The nearest questions the interviewer did ask are listed here; to read an answer, "
-             "press its numbered button below this reply." if nearest else "")
-    parts.append('<p class="abstain-msg"><strong>The interview does not cover this.</strong> '
-                 f"{who}{offer}</p>")
+    who = (t("not_asked", lang, speaker=speaker) if speaker else t("not_asked_anon", lang))
+    gap = " " if lang == "en" else ""
+    offer = gap + t("offer", lang) if nearest else ""
+    parts.append(f'<p class="abstain-msg"><strong>{escape(t("not_covered", lang))}</strong>'
+                 f"{gap}{escape(who + offer)}</p>")
     parts.append(decline_reason(answer))
     items = []
     for hit, _ in nearest:

@@ -1,0 +1,82 @@
+"""The reply's own words in the asker's language: English, Simplified or Traditional Chinese.
+
+A chat reply wraps the interview's verbatim text in a few words of its own (the confidence badge,
+who is speaking, why a passage is highlighted, why the question was declined). They follow the
+question's language (``Answer.language``: ``"en"``, ``"zh-Hans"``, ``"zh-Hant"``). The Chinese
+strings are written once in Simplified; the Traditional ones are converted with OpenCC (``s2t``)
+and cached. The page's fixed labels (tabs, buttons) stay bilingual English.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+_ZH: dict[str, str] = {
+    "confidence": "置信度 {pct}%",
+    "confidence_title": "最靠前的回答正确的可能性",
+    "interviewer": "记者",
+    "answer": "回答",
+    "english_edition": "英文版",
+    "highlighted": "高亮:{where}第 {n}/{total} 段,{why}",
+    "highlighted_where_en": "英文版,",
+    "matched_terms": "匹配词:{terms}",
+    "dense": "语义最接近",
+    "dense-en": "语义最接近(经由英文版)",
+    "lexical": "共同词语最多",
+    "not_covered": "这次访谈没有谈到这个问题。",
+    "not_asked": "{speaker}在这次访谈中没有被问到这一点。",
+    "not_asked_anon": "访谈中没有谈到这一点。",
+    "offer": "下面列出记者实际问过的最接近的问题;要读回答,请按本条回复下方对应编号的按钮。",
+    "reason_number": "问题要的是数字或日期,而访谈中最接近的段落没有给出。",
+    "reason_howto": "问题要的是操作方法;访谈谈的是看法和原因,不是操作指南。",
+    "reason_party": "问题问的是具体的人或公司;这次访谈主要谈看法和原因,很少回答这类问题。",
+    "reason_exemplar": "它更像已知不在访谈范围内的问题(股价、薪酬、其他公司……),而不像访谈回答过的问题。",
+}
+
+_EN: dict[str, str] = {
+    "confidence": "{pct}% confidence",
+    "confidence_title": "how likely the top answer is right",
+    "interviewer": "Interviewer",
+    "answer": "Answer",
+    "english_edition": "English edition",
+    "highlighted": "highlighted: {where}paragraph {n} of {total}, {why}",
+    "highlighted_where_en": "English edition, ",
+    "matched_terms": "matched terms: {terms}",
+    "dense": "closest in meaning",
+    "dense-en": "closest in meaning (via the English edition)",
+    "lexical": "most shared terms",
+    "not_covered": "The interview does not cover this.",
+    "not_asked": "{speaker} was not asked about it in this conversation.",
+    "not_asked_anon": "It did not come up in this conversation.",
+    "offer": "The nearest questions the interviewer did ask are listed here; to read an answer, "
+             "press its numbered button below this reply.",
+}
+
+
+@cache
+def _traditional() -> dict[str, str]:
+    import opencc
+
+    conv = opencc.OpenCC("s2t")
+    return {k: conv.convert(v) for k, v in _ZH.items()}
+
+
+def table(language: str) -> dict[str, str]:
+    """The strings for *language*; English for anything that is not Chinese."""
+    if language == "zh-Hant":
+        return _traditional()
+    return _ZH if language == "zh-Hans" else _EN
+
+
+def t(key: str, language: str = "en", **values: object) -> str:
+    """The string *key* in *language*, formatted with *values* (English when no translation)."""
+    text = table(language).get(key) or _EN.get(key, key)
+    return text.format(**values) if values else text
+
+
+def reason(code: str | None, english: str | None, language: str) -> str | None:
+    """A decline reason (``Answer.reason_code``, ``Answer.reason``) in *language*; the engine's
+    English text when there is no translation (or the question is English)."""
+    if not code or language not in ("zh-Hans", "zh-Hant"):
+        return english
+    return table(language).get(f"reason_{code}", english)

@@ -121,6 +121,15 @@ def ask(page, question: str) -> None:
     page.wait_for_function(f"document.querySelectorAll('#chat .reply').length > {before}")
 
 
+def compare(page, question: str) -> None:
+    """Ask *question* in the Compare tab and wait for the cards and the modes table."""
+    page.get_by_role("tab", name="Compare").click()
+    page.locator("#compare-box textarea").fill(question)
+    page.locator("#compare-go").click()
+    page.wait_for_selector("#compare-cards .card")
+    page.wait_for_selector("#compare-modes table.modes")
+
+
 def test_ask_shows_the_answer_with_highlighted_evidence(page, shots):
     ask(page, "腾讯会自己做ERP吗?")
     reply = page.locator("#chat .reply").last
@@ -168,11 +177,7 @@ def test_abstention_offers_follow_ups_that_can_be_clicked(page, shots):
 
 
 def test_compare_shows_answers_side_by_side_and_modes(page, shots):
-    page.get_by_role("tab", name="Compare").click()
-    page.locator("#compare-box textarea").fill("中台和数据隐私")
-    page.locator("#compare-go").click()
-    page.wait_for_selector("#compare-cards .card")
-    page.wait_for_selector("#compare-modes table.modes")
+    compare(page, "中台和数据隐私")
     assert page.locator("#compare-cards .card").count() == 5
     assert page.locator("#compare-modes .mode").all_text_contents() == [
         "hybrid", "dense", "lexical", "sparse"]
@@ -247,11 +252,7 @@ def test_the_page_keeps_its_width_across_tabs(page):
 
 
 def test_compare_fits_a_phone_and_cards_are_not_clipped(phone, shots):
-    phone.get_by_role("tab", name="Compare").click()
-    phone.locator("#compare-box textarea").fill("中台和数据隐私")
-    phone.locator("#compare-go").click()
-    phone.wait_for_selector("#compare-cards .card")
-    phone.wait_for_selector("#compare-modes table.modes")
+    compare(phone, "中台和数据隐私")
     phone.wait_for_timeout(300)
     # no sideways scrolling of the page: the cards and the modes table scroll inside their boxes
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

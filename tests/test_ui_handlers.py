@@ -55,6 +55,21 @@ def plain(html):
     return re.sub(r"<[^>]+>", "", html)
 
 
+def failing_once(engine):
+    """An engine factory whose first call fails as an unavailable model does, and its call log."""
+    from qa.errors import ModelUnavailableError
+
+    calls = []
+
+    def factory():
+        calls.append(1)
+        if len(calls) == 1:
+            raise ModelUnavailableError("model X is not available offline")
+        return engine
+
+    return factory, calls
+
+
 def texts(history):
     return [m["content"] for m in history]
 
@@ -172,16 +187,7 @@ def test_one_users_error_stays_in_their_reply(engine):
 
 
 def test_engine_that_fails_to_load_gives_a_message_and_is_retried(engine):
-    from qa.errors import ModelUnavailableError
-
-    calls = []
-
-    def factory():
-        calls.append(1)
-        if len(calls) == 1:
-            raise ModelUnavailableError("model X is not available offline")
-        return engine
-
+    factory, calls = failing_once(engine)
     h = Handlers(factory)
     _, history = h.respond("騰訊的中臺", [])
     assert "model X is not available offline" in history[-1]["content"]
@@ -325,19 +331,10 @@ def test_another_article_labels_answers_with_its_own_speaker(tmp_path):
 
 
 def test_page_is_neutral_while_the_engine_cannot_load(engine):
-    from qa.errors import ModelUnavailableError
-
-    calls = []
-
-    def factory():
-        calls.append(1)
-        if len(calls) == 1:
-            raise ModelUnavailableError("model X is not available offline")
-        return engine
-
+    factory, calls = failing_once(engine)
     h = Handlers(factory)
     assert h.page() == UNKNOWN
-    assert h.page() == BUNDLED  # retried once the engine loads
+    assert h.page() == BUNDLED and len(calls) == 2  # retried once the engine loads
 
 
 def test_header_and_welcome_escape_the_file_name(tmp_path):

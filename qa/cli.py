@@ -130,7 +130,9 @@ def _signal_ranks(hit: dict) -> str:
                       if f"{name}_rank" in scores)
 
 
-def _print_answer(ans: dict) -> None:
+def _print_answer(ans: dict, speaker: str = "") -> None:
+    """One answer as text; the answer is labelled with *speaker* (the interviewee as the interview
+    names them), or "Answer" when it names nobody."""
     print(f"Q: {ans['question']}")
     if ans.get("notice"):
         print(f"   (note: {ans['notice']})")
@@ -150,7 +152,7 @@ def _print_answer(ans: dict) -> None:
     print()
     print(_fill(top["question"], indent="  ", first_indent="  Interviewer: "))
     print()
-    print("  湯道生:")
+    print(f"  {speaker or 'Answer'}:")
     for para in top["answer"].split("\n\n"):
         print(_fill(para))
         print()
@@ -189,7 +191,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(d, ensure_ascii=False), flush=True)
         else:
-            _print_answer(d)
+            _print_answer(d, next(iter(engine.interview.speakers), ""))
     return 0
 
 
@@ -212,7 +214,8 @@ def cmd_pairs(args: argparse.Namespace) -> int:
             head = f"  {p.asker}: "
             print(f"[{p.id}] {p.section}")
             print(_fill(p.question, indent=" " * _cols(head), first_indent=head))
-            print(f"  湯道生: {_clip(p.answer_paragraphs[0], WIDTH - 10)}")
+            answerer = next(iter(interview.speakers), "Answer")
+            print(f"  {answerer}: {_clip(p.answer_paragraphs[0], WIDTH - 10)}")
             print(f"  ({len(p.answer_paragraphs)} paragraphs)\n")
     return 0
 

@@ -125,6 +125,12 @@ def _is_heading(line: str) -> bool:
     )
 
 
+def _is_caption(line: str) -> bool:
+    """A photo caption: a short line, not a sentence, that credits a photo (攝影, 圖片來源…)."""
+    return (len(line) <= MAX_HEADING_CHARS and not line.endswith(_SENTENCE_END)
+            and any(m in line for m in CAPTION_MARKERS))
+
+
 def parse_article(
     text: str,
     askers: Sequence[str] = DEFAULT_ASKERS,
@@ -187,8 +193,9 @@ def parse_article(
             continue
         if not started:
             # Lead-in narrative: the last heading-like line before the first question is the
-            # first section; photo captions are dropped; everything else is context.
-            if any(m in para for m in CAPTION_MARKERS):
+            # first section; photo captions (short lines with a photo credit) are dropped;
+            # everything else is context.
+            if _is_caption(para):
                 continue
             if _is_heading(para):
                 if pending_section:

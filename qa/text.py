@@ -140,11 +140,25 @@ def tokenize(text: str) -> list[str]:
     return list(_tokenize_cached(text))
 
 
+_EN_WORD = re.compile(r"[A-Za-z][a-z]+")  # a word, not an acronym (ERP, CSIG, B)
+
+
+@lru_cache(maxsize=1)
+def _s2t():
+    import opencc
+
+    return opencc.OpenCC("s2hk")  # Hong Kong standard: 台 is Traditional too
+
+
 def detect_language(text: str) -> str:
-    """``"en"``, ``"zh-Hans"`` or ``"zh-Hant"`` (Chinese wins when any Han character is present;
-    Traditional when converting to Simplified changes the text)."""
+    """``"en"``, ``"zh-Hans"`` or ``"zh-Hant"``, by majority, so that a name or term copied from
+    the page does not decide: English when the text has more English words (acronyms left out)
+    than Han characters ("What does 湯道生 think about talent?"); else Traditional when more of
+    its characters are Traditional-only than Simplified-only, Simplified otherwise
+    ("湯道生怎么看人才" has one of each: Simplified, the likelier reader of a copied name)."""
     han = _CJK.findall(text)
-    if not han:
+    if len(_EN_WORD.findall(text)) > len(han) or not han:
         return "en"
-    joined = "".join(han)
-    return "zh-Hant" if to_simplified(joined) != joined else "zh-Hans"
+    traditional = sum(1 for c in han if to_simplified(c) != c)
+    simplified = sum(1 for c in han if _s2t().convert(c) != c)
+    return "zh-Hant" if traditional > simplified else "zh-Hans"

@@ -267,3 +267,24 @@ def test_pairs_json_without_an_english_edition_has_no_english_fields(tmp_path):
     assert got.returncode == 0, got.stderr
     pairs = json_lines(got.stdout)
     assert len(pairs) == 13 and not any("question_en" in p or "answer_en" in p for p in pairs)
+
+
+def test_text_output_labels_answers_with_the_interviews_own_speaker(tmp_path, capsys):
+    records = tmp_path / "talk.jsonl"  # records name no interviewee
+    records.write_text("\n".join(json.dumps(r) for r in [
+        {"question": "Why open source?", "answer": "Because sharing code builds trust."},
+        {"question": "What about cloud costs?", "answer": "They fall every year."}]),
+        encoding="utf-8")
+    got = run_qa("pairs", "--interview", str(records), timeout=60)
+    assert got.returncode == 0, got.stderr
+    assert "Answer: Because sharing code" in got.stdout and "湯道生" not in got.stdout
+    bundled = run_qa("pairs", timeout=60)
+    assert "  湯道生: " in bundled.stdout  # the bundled article names him in its answer labels
+    from qa.cli import _print_answer
+
+    hit = {"pair_id": "p01", "section": "", "question": "q", "answer": "a", "rank": 1}
+    capsys.readouterr()
+    _print_answer({"question": "x", "answered": True, "confidence": 0.9, "hits": [hit]}, "")
+    assert "  Answer:" in capsys.readouterr().out
+    _print_answer({"question": "x", "answered": True, "confidence": 0.9, "hits": [hit]}, "Lee")
+    assert "  Lee:" in capsys.readouterr().out

@@ -53,6 +53,9 @@ def test_lead_in_caption_and_trailer_are_not_answers(interview):
     everything = "".join(p.answer + p.question + p.section for p in interview.pairs)
     assert "攝影by劉佳" not in everything
     assert not any("攝影" in c for c in interview.context)  # the photo caption is not lead-in
+    story = parse_article("這家公司從攝影器材起家,後來轉做雲服務。\n\n記者攝影by某某\n\n"
+                          "提問:為什麼?\n\n湯道生:因為客戶需要。")
+    assert story.context == ("這家公司從攝影器材起家,後來轉做雲服務。",)  # a sentence stays
     assert "相關文章" not in everything
     assert any("拜訪客戶" in c for c in interview.context)
     assert not any(c.startswith("提問") for c in interview.context)

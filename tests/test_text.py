@@ -46,6 +46,14 @@ def test_language_detection():
     assert detect_language("Will Tencent build ERP?") == "en"
     assert detect_language("腾讯会自己做ERP吗") == "zh-Hans"
     assert detect_language("騰訊會自己做ERP嗎") == "zh-Hant"
+    # by majority: a copied name or term does not decide
+    assert detect_language("What does 湯道生 think about talent?") == "en"
+    assert detect_language("湯道生怎么看人才") == "zh-Hans"
+    assert detect_language("腾讯的中臺是什么") == "zh-Hans"
+    assert detect_language("湯道生怎麼看人才") == "zh-Hant"
+    assert detect_language("做to B和to C有什么不同?") == "zh-Hans"  # mixed business speech
+    assert detect_language("CSIG怎麼看ERP?") == "zh-Hant"  # acronyms are not English words
+    assert detect_language("How does Tencent use 中台?") == "en"
 
 
 def test_empty_text():

@@ -136,6 +136,10 @@ def test_a_reply_speaks_the_language_of_the_question(handlers, engine):
         ("今天天气怎么样", "zh-Hans", "这次访谈没有谈到这个问题", "does not cover"),
         ("今天天氣怎麼樣", "zh-Hant", "這次訪談沒有談到這個問題", "does not cover"),
         ("What is the weather like today?", "en", "does not cover this", "访谈"),
+        ("湯道生今天去哪裡吃飯了", "zh-Hant", "記者沒有就此問過湯道生", "does not cover"),
+        # a name copied from the page does not turn a Simplified question Traditional, and the
+        # Simplified sentence writes the name in Simplified
+        ("湯道生今天去哪里吃饭了", "zh-Hans", "记者没有就此问过汤道生", "湯道生在"),
     ]:
         reply = handlers.respond(question, [])[1][-1]["content"]
         assert says in reply and not_says not in reply, (lang, plain(reply))
@@ -259,8 +263,8 @@ def test_a_decline_for_a_name_or_figure_says_so(handlers, engine):
         reply = history[-1]["content"]
         assert "这次访谈没有谈到这个问题" in reply
         assert "具体的人或公司" in reply  # DECLINE_REASONS["party"], in the question's language
-        assert "具体的人或公司" in handlers.compare(
-            "谁接替了汤道生在社交网络事业群的位置?", 3)  # the Compare tab says it too
+        assert escape(DECLINE_REASONS["party"]) in handlers.compare(
+            "谁接替了汤道生在社交网络事业群的位置?", 3)  # the Compare tab says it too, in English
         english = "Who took over from Dowson Tong at the social networking group?"
         assert escape(DECLINE_REASONS["party"]) in handlers.respond(english, [])[1][-1]["content"]
         engine.calibration = dataclasses.replace(engine.calibration, bias=-5.0)  # declines all

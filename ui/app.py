@@ -26,6 +26,7 @@ import gradio as gr
 from qa.engine import Engine, default_engine
 from ui import render
 from ui.handlers import Handlers
+from ui.page import UNKNOWN
 
 CSS_PATH = Path(__file__).with_name("style.css")
 QUEUE_CONCURRENCY = 4
@@ -97,6 +98,9 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
         return h.compare(question, top_k), h.compare_modes(question, top_k)
 
     page = h.page()
+    # the Compare tab can show every exchange (13 in the bundled interview; unknown until loaded);
+    # a slider needs two stops, and the handler clamps top-k to the exchanges there are
+    most = max(2, len(h.engine.interview)) if page is not UNKNOWN else 13
     with gr.Blocks(title=page.title, analytics_enabled=False) as demo:
         gr.HTML(render.header(page))
         status = gr.Markdown(elem_classes="status")
@@ -123,7 +127,8 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
                 with gr.Row():
                     cq = gr.Textbox(label="Question", scale=6, elem_id="compare-box",
                                     placeholder="One question, several candidate answers")
-                    top_k = gr.Slider(1, 13, value=5, step=1, label="Top-k", scale=2)
+                    top_k = gr.Slider(1, most, value=min(5, most), step=1, label="Top-k",
+                                      scale=2)
                     go = gr.Button("Compare", variant="primary", scale=1, elem_id="compare-go")
                 cex = gr.Dataset(components=["textbox"],
                                  samples=[[q] for q in page.compare_examples], label="Try",

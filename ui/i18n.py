@@ -13,24 +13,25 @@ from functools import cache
 
 _ZH: dict[str, str] = {
     "confidence": "置信度 {pct}%",
-    "confidence_title": "最靠前的回答正确的可能性",
+    "confidence_title": "排名第一的回答正确的可能性",
     "interviewer": "记者",
     "answer": "回答",
     "english_edition": "英文版",
-    "highlighted": "高亮:{where}第 {n}/{total} 段,{why}",
-    "highlighted_where_en": "英文版,",
-    "matched_terms": "匹配词:{terms}",
-    "dense": "语义最接近",
-    "dense-en": "语义最接近(经由英文版)",
-    "lexical": "共同词语最多",
+    "highlighted": "高亮段落：{where}第 {n} 段（共 {total} 段），{why}",
+    "highlighted_where_en": "英文版",
+    "matched_terms": "匹配词：{terms}",
+    "terms_joiner": "、",
+    "why_dense": "语义最接近",
+    "why_dense-en": "语义最接近（根据英文版）",
+    "why_lexical": "重合词语最多",
     "not_covered": "这次访谈没有谈到这个问题。",
-    "not_asked": "{speaker}在这次访谈中没有被问到这一点。",
-    "not_asked_anon": "访谈中没有谈到这一点。",
-    "offer": "下面列出记者实际问过的最接近的问题;要读回答,请按本条回复下方对应编号的按钮。",
-    "reason_number": "问题要的是数字或日期,而访谈中最接近的段落没有给出。",
-    "reason_howto": "问题要的是操作方法;访谈谈的是看法和原因,不是操作指南。",
-    "reason_party": "问题问的是具体的人或公司;这次访谈主要谈看法和原因,很少回答这类问题。",
-    "reason_exemplar": "它更像已知不在访谈范围内的问题(股价、薪酬、其他公司……),而不像访谈回答过的问题。",
+    "not_asked": "记者没有就此问过{speaker}。",
+    "not_asked_anon": "",
+    "offer": "下面列出记者实际问过的最接近的问题；点击本条回复下方对应编号的按钮即可查看回答。",
+    "reason_number": "这个问题问的是数字或日期，而访谈中最接近的段落没有给出。",
+    "reason_howto": "这个问题问的是操作方法；访谈谈的是看法和原因，不是操作指南。",
+    "reason_party": "这个问题问的是具体的人或公司；这次访谈主要谈看法和原因，很少回答这类问题。",
+    "reason_exemplar": "这个问题更接近已知超出访谈范围的问题（股价、薪酬、其他公司等），而不是访谈回答过的问题。",
 }
 
 _EN: dict[str, str] = {
@@ -42,9 +43,10 @@ _EN: dict[str, str] = {
     "highlighted": "highlighted: {where}paragraph {n} of {total}, {why}",
     "highlighted_where_en": "English edition, ",
     "matched_terms": "matched terms: {terms}",
-    "dense": "closest in meaning",
-    "dense-en": "closest in meaning (via the English edition)",
-    "lexical": "most shared terms",
+    "terms_joiner": ", ",
+    "why_dense": "closest in meaning",
+    "why_dense-en": "closest in meaning (via the English edition)",
+    "why_lexical": "most shared terms",
     "not_covered": "The interview does not cover this.",
     "not_asked": "{speaker} was not asked about it in this conversation.",
     "not_asked_anon": "It did not come up in this conversation.",
@@ -70,7 +72,8 @@ def table(language: str) -> dict[str, str]:
 
 def t(key: str, language: str = "en", **values: object) -> str:
     """The string *key* in *language*, formatted with *values* (English when no translation)."""
-    text = table(language).get(key) or _EN.get(key, key)
+    strings = table(language)
+    text = strings[key] if key in strings else _EN.get(key, key)
     return text.format(**values) if values else text
 
 

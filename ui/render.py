@@ -14,6 +14,7 @@ from qa.corpus import PairTranslation
 from qa.engine import Answer, Hit
 from qa.evidence import Evidence, TextEvidence, escape, explain, render_marked, render_paragraphs
 from qa.parsing import Interview
+from qa.text import to_simplified
 from ui.i18n import reason as localised_reason
 from ui.i18n import t
 from ui.page import Page
@@ -30,9 +31,10 @@ def header(page: Page) -> str:
 
 
 def _asker(pair_asker: str, language: str = "en") -> str:
+    label = escape(t("interviewer", language))
     if language != "en":  # the article's own label (提問) says it already
-        return escape(pair_asker) if pair_asker else t("interviewer", language)
-    return f"Interviewer ({escape(pair_asker)})" if pair_asker else "Interviewer"
+        return escape(pair_asker) if pair_asker else label
+    return f"{label} ({escape(pair_asker)})" if pair_asker else label
 
 
 def confidence_badge(confidence: float, threshold: float, language: str = "en") -> str:
@@ -75,10 +77,11 @@ def _why(ev: Evidence, language: str = "en") -> str:
     if ed.best_paragraph is not None:
         where = t("highlighted_where_en", language) if ed is ev.en else ""
         bits.append(t("highlighted", language, where=where, n=ed.best_paragraph + 1,
-                      total=len(ed.paragraphs), why=t(ed.reason, language)))
+                      total=len(ed.paragraphs), why=t(f"why_{ed.reason}", language)))
     terms = matched_terms(ev)
     if terms:
-        bits.append(t("matched_terms", language, terms=", ".join(terms)))
+        bits.append(t("matched_terms", language,
+                      terms=t("terms_joiner", language).join(terms)))
     return f'<div class="why">{escape(" · ".join(bits))}</div>' if bits else ""
 
 
@@ -134,15 +137,15 @@ def follow_ups(answer: Answer, limit: int = NEAREST) -> list[dict[str, str]]:
     in :func:`abstain_reply`, each asking that question when clicked."""
     out = []
     for i, (_, q) in enumerate(_nearest(answer, limit), 1):
-        short = q if len(q) <= 66 else q[:64] + "…"
+        short = _short(q, 66)
         out.append({"value": q, "label": f"{i}. {short}"})
     return out
 
 
-def decline_reason(answer: Answer) -> str:
-    """Why the engine declined, when it has a specific reason, in the question's language; empty
-    otherwise."""
-    text = localised_reason(answer.reason_code, answer.reason, answer.language)
+def decline_reason(answer: Answer, language: str | None = None) -> str:
+    """Why the engine declined, when it has a specific reason, in *language* (default: the
+    question's); empty otherwise."""
+    text = localised_reason(answer.reason_code, answer.reason, language or answer.language)
     return f'<p class="abstain-reason">{escape(text)}</p>' if text else ""
 
 
@@ -155,6 +158,8 @@ def abstain_reply(answer: Answer, threshold: float, speaker: str = "") -> str:
     if answer.notice:
         parts.append(notice(answer.notice))
     nearest = _nearest(answer)
+    if lang == "zh-Hans":  # the name as a Simplified sentence writes it
+        speaker = to_simplified(speaker)
     who = (t("not_asked", lang, speaker=speaker) if speaker else t("not_asked_anon", lang))
     gap = " " if lang == "en" else ""
     offer = gap + t("offer", lang) if nearest else ""
@@ -212,7 +217,7 @@ def compare_cards(answer: Answer, threshold: float) -> str:
     head = (f'<div class="cmp-head">{confidence_badge(answer.confidence, threshold)}'
             f'<span class="verdict">{escape(answer.mode)} · {escape(verdict)}</span></div>')
     extra = notice(answer.notice) if answer.notice else ""
-    extra += decline_reason(answer)
+    extra += decline_reason(answer, "en")  # the Compare tab is an English page
     return f'<div class="compare">{head}{extra}<div class="cards">{"".join(cards)}</div></div>'
 
 

@@ -111,6 +111,10 @@ def metrics(outcomes: Sequence[Outcome]) -> dict:
         "inscope_declined": sum(not o.answer.answered for o in inscope),
         "inscope_declined_rate": sum(not o.answer.answered for o in inscope) / n,
         "oos_declined_rate": (sum(not o.answer.answered for o in oos) / len(oos)) if oos else 0.0,
+        # what a user sees: of the questions answered (in scope or not), how many got the right
+        # exchange; an answered out-of-scope question is a wrong answer
+        "answered": sum(o.answer.answered for o in outcomes),
+        "answered_right": sum(o.answer.answered and o.rank == 1 for o in inscope),
     }
 
 
@@ -135,6 +139,7 @@ def format_table(result: EvalResult) -> str:
     rows += [
         ("out-of-scope declined", f"{m['oos_declined']}/{m['n_oos']}"),
         ("in-scope declined", f"{m['inscope_declined']}/{m['n_inscope']}"),
+        ("answers that are right", f"{m['answered_right']}/{m['answered']}"),
     ]
     lines = ["| metric | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in rows]

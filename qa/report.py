@@ -32,12 +32,13 @@ def _metrics_row(name: str, r: EvalResult) -> str:
     return (f"| {name} | {m['n_inscope']} | {_pct(m['recall@1'])} | {_pct(m['recall@3'])} | "
             f"{_pct(m['mrr'])} | {_pct(langs.get('zh-Hans', 0))} | {_pct(langs.get('zh-Hant', 0))} "
             f"| {_pct(langs.get('en', 0))} | {m['oos_declined']}/{m['n_oos']} | "
-            f"{m['inscope_declined']}/{m['n_inscope']} |")
+            f"{m['inscope_declined']}/{m['n_inscope']} | {m['answered_right']}/{m['answered']} |")
 
 
 HISTORY = PACKAGE_DIR.parent / "docs" / "history.md"
 _HEADER = ("| run | in-scope | Recall@1 | Recall@3 | MRR | R@1 zh-Hans | R@1 zh-Hant | R@1 en | "
-           "out-of-scope declined | in-scope declined |\n|---|---|---|---|---|---|---|---|---|---|")
+           "out-of-scope declined | in-scope declined | answers that are right |\n"
+           "|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def _by_kind(r: EvalResult) -> list[str]:

@@ -48,3 +48,22 @@ def _evaluate(engine, path):
     from qa.evaluate import evaluate, load_questions
 
     return evaluate(engine, load_questions(path, split="all"), split="all").outcomes
+
+
+def test_answers_that_are_right_counts_what_a_user_is_told():
+    from types import SimpleNamespace as NS
+
+    from qa.evaluate import Labelled, Outcome, metrics
+
+    def outcome(expected, top, answered):
+        hit = NS(pair=NS(id=top), rank=1)
+        return Outcome(Labelled("x", "q", "en", expected), NS(answered=answered, hits=(hit,)))
+
+    m = metrics([
+        outcome("p01", "p01", True),  # answered, right
+        outcome("p02", "p03", True),  # answered, wrong exchange
+        outcome("p04", "p04", False),  # declined: not an answer at all
+        outcome(None, "p05", True),  # off-topic but answered: wrong
+        outcome(None, "p06", False),  # off-topic, declined
+    ])
+    assert (m["answered_right"], m["answered"]) == (1, 3)

@@ -174,10 +174,13 @@ def test_html_in_a_question_is_shown_as_text(handlers):
 
 
 def test_very_long_question_is_truncated_with_a_notice(handlers):
-    _, history = handlers.respond("騰訊雲" * 2000, [])
+    _, history = handlers.respond("Tencent Cloud " * 500, [])
     assert "only the first 2000 were used" in history[-1]["content"]
-    assert "6,000 characters in all" in history[0]["content"]
+    assert "6,999 characters in all" in history[0]["content"]  # the trailing space is stripped
     assert len(history[0]["content"]) < 2000
+    _, history = handlers.respond("騰訊雲" * 2000, [])  # in the question's language
+    assert "只用了前 2,000 個字符" in history[-1]["content"]
+    assert "共 6,000 個字符" in history[0]["content"]
 
 
 def test_one_users_error_stays_in_their_reply(engine):
@@ -188,6 +191,8 @@ def test_one_users_error_stays_in_their_reply(engine):
     _, fine = h.respond("騰訊的中臺", [])
     assert "置信度" in fine[-1]["content"] and "Sorry" not in fine[-1]["content"]
     assert "Sorry" in h.compare("boom", 3) and "Sorry" in h.compare_modes("boom")
+    _, broken = h.respond("这个索引会boom吗", [])  # the apology in the asker's language
+    assert "抱歉,回答时出了问题" in broken[-1]["content"].replace("，", ",")
 
 
 def test_engine_that_fails_to_load_gives_a_message_and_is_retried(engine):

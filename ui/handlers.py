@@ -21,7 +21,9 @@ from typing import Any
 
 from qa.engine import Engine, clean_question
 from qa.errors import QAError
+from qa.text import detect_language
 from ui import render
+from ui.i18n import t
 from ui.page import UNKNOWN, Page, page_for
 
 log = logging.getLogger(__name__)
@@ -76,7 +78,8 @@ class Handlers:
         if not clean_question(message)[0]:
             return "", history
         history.append({"role": "user", "content": render.user_bubble((message or "").strip())})
-        reply, error = _attempt(self._reply, message or "")
+        reply, error = _attempt(self._reply, message or "",
+                                language=detect_language(message or ""))
         history.append(reply or {"role": "assistant",
                                  "content": render.message_box(error or "", "error")})
         return "", history
@@ -143,13 +146,15 @@ class Handlers:
         return result.to_dict()
 
 
-def _attempt(fn: Callable[..., Any], *args: Any) -> tuple[Any, str | None]:
-    """``(fn(*args), None)``, or ``(None, friendly message)`` if it raised. This is the UI
-    boundary: whatever goes wrong is logged and stays in the output of the user who caused it."""
+def _attempt(fn: Callable[..., Any], *args: Any, language: str = "en"
+             ) -> tuple[Any, str | None]:
+    """``(fn(*args), None)``, or ``(None, friendly message in *language*)`` if it raised. This is
+    the UI boundary: whatever goes wrong is logged and stays in the output of the user who caused
+    it."""
     try:
         return fn(*args), None
     except Exception as exc:  # noqa: BLE001 - the boundary; see the docstring
-        return None, _friendly(exc)
+        return None, _friendly(exc, language)
 
 
 def _html(fn: Callable[[], str]) -> str:
@@ -164,10 +169,9 @@ def _k(top_k: Any) -> int:
         return DEFAULT_TOP_K
 
 
-def _friendly(exc: Exception) -> str:
-    if isinstance(exc, QAError):
+def _friendly(exc: Exception, language: str = "en") -> str:
+    if isinstance(exc, QAError):  # its own text says what to do (in English)
         log.warning("user-facing error: %s", exc)
-        return f"Sorry, that did not work: {exc}"
+        return t("error_qa", language, detail=exc)
     log.exception("handler failed")
-    return ("Sorry, something went wrong while answering. Please try again or rephrase the "
-            "question; other users are not affected.")
+    return t("error", language)

@@ -31,6 +31,10 @@ _ZH: dict[str, str] = {
     "reason_number": "这个问题问的是数字或日期，而访谈中最接近的段落没有给出。",
     "reason_howto": "这个问题问的是操作方法；访谈谈的是看法和原因，不是操作指南。",
     "reason_party": "这个问题问的是具体的人或公司；这次访谈主要谈看法和原因，很少回答这类问题。",
+    "chars_in_all": "(共 {n:,} 个字符)",
+    "truncated": "问题太长，只用了前 {max:,} 个字符。",
+    "error": "抱歉，回答时出了问题。请重试或换个说法；其他用户不受影响。",
+    "error_qa": "抱歉，没能完成：{detail}",
     "reason_exemplar": "这个问题更接近已知超出访谈范围的问题（股价、薪酬、其他公司等），而不是访谈回答过的问题。",
 }
 
@@ -52,6 +56,10 @@ _EN: dict[str, str] = {
     "not_asked_anon": "It did not come up in this conversation.",
     "offer": "The nearest questions the interviewer did ask are listed here; to read an answer, "
              "press its numbered button below this reply.",
+    "chars_in_all": "({n:,} characters in all)",
+    "error": "Sorry, something went wrong while answering. Please try again or rephrase the "
+             "question; other users are not affected.",
+    "error_qa": "Sorry, that did not work: {detail}",
 }
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from qa.corpus import PairTranslation
-from qa.engine import Answer, Hit
+from qa.engine import MAX_QUESTION_CHARS, Answer, Hit
 from qa.evidence import Evidence, TextEvidence, escape, explain, render_marked, render_paragraphs
 from qa.parsing import Interview
-from qa.text import to_simplified
+from qa.text import detect_language, to_simplified
 from ui.i18n import reason as localised_reason
 from ui.i18n import t
 from ui.page import Page
@@ -47,12 +47,22 @@ def confidence_badge(confidence: float, threshold: float, language: str = "en") 
 def user_bubble(message: str) -> str:
     """The user's message as inert text (long ones shortened for display)."""
     shown = message if len(message) <= USER_ECHO_CHARS else (
-        f"{message[:USER_ECHO_CHARS]} … ({len(message):,} characters in all)")
+        f"{message[:USER_ECHO_CHARS]} … "
+        + t("chars_in_all", detect_language(message), n=len(message)))
     return f'<div class="user-msg">{escape(shown)}</div>'
 
 
 def notice(text: str, kind: str = "note") -> str:
     return f'<div class="notice notice-{kind}">{escape(text)}</div>'
+
+
+def _answer_notice(answer: Answer) -> str:
+    """The engine's note on the question (it was cut to MAX_QUESTION_CHARS), in its language."""
+    if not answer.notice:
+        return ""
+    if answer.language == "en":
+        return notice(answer.notice)
+    return notice(t("truncated", answer.language, max=MAX_QUESTION_CHARS))
 
 
 def _section(hit: Hit) -> str:
@@ -95,8 +105,7 @@ def answer_reply(answer: Answer, threshold: float, speaker: str = "") -> str:
     head = (f'<div class="reply-head">{confidence_badge(answer.confidence, threshold, lang)}'
             f'{_section(hit)}<span class="pid">{escape(hit.pair.id)}</span></div>')
     parts = [head]
-    if answer.notice:
-        parts.append(notice(answer.notice))
+    parts.append(_answer_notice(answer))
     parts += [
         f'<div class="who">{_asker(hit.pair.asker, lang)}</div>',
         f'<div class="ev-q">{render_marked(ev.zh.question)}</div>',
@@ -155,8 +164,7 @@ def abstain_reply(answer: Answer, threshold: float, speaker: str = "") -> str:
     lang = answer.language
     badge = confidence_badge(answer.confidence, threshold, lang)
     parts = [f'<div class="reply-head">{badge}</div>']
-    if answer.notice:
-        parts.append(notice(answer.notice))
+    parts.append(_answer_notice(answer))
     nearest = _nearest(answer)
     if lang == "zh-Hans":  # the name as a Simplified sentence writes it
         speaker = to_simplified(speaker)

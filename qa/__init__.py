@@ -14,6 +14,7 @@ from __future__ import annotations
 
 __all__ = ["ask"]
 
+
 def ask(question: str | None, top_k: int = 5, *, mode: str = "hybrid") -> dict:
     """Answer *question* from the interview; see :mod:`qa.engine` for the fields.
 

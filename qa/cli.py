@@ -202,6 +202,7 @@ def cmd_pairs(args: argparse.Namespace) -> int:
     path = config.interview_path(args.interview)
     interview = load_interview(path)
     english = load_translation(translation_path(path), interview)  # {} without an edition
+    answerer = next(iter(interview.speakers), "Answer")
     for p in interview.pairs:
         en = english.get(p.id)
         if args.json:
@@ -214,7 +215,6 @@ def cmd_pairs(args: argparse.Namespace) -> int:
             head = f"  {p.asker}: "
             print(f"[{p.id}] {p.section}")
             print(_fill(p.question, indent=" " * _cols(head), first_indent=head))
-            answerer = next(iter(interview.speakers), "Answer")
             print(f"  {answerer}: {_clip(p.answer_paragraphs[0], WIDTH - 10)}")
             print(f"  ({len(p.answer_paragraphs)} paragraphs)\n")
     return 0

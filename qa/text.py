@@ -143,11 +143,20 @@ def tokenize(text: str) -> list[str]:
 _EN_WORD = re.compile(r"[A-Za-z][a-z]+")  # a word, not an acronym (ERP, CSIG, B)
 
 
-@lru_cache(maxsize=1)
-def _s2t():
+@lru_cache(maxsize=2)
+def _s2t(config: str = "s2t"):
     import opencc
 
-    return opencc.OpenCC("s2hk")  # Hong Kong standard: 台 is Traditional too
+    return opencc.OpenCC(config)
+
+
+def to_traditional(text: str) -> str:
+    """Simplified → Traditional with OpenCC (``s2t``), for text the app writes itself."""
+    return _s2t().convert(text)
+
+
+def _changed(chars: str, converted: str) -> int:
+    return sum(a != b for a, b in zip(chars, converted, strict=True))
 
 
 def detect_language(text: str) -> str:
@@ -155,10 +164,16 @@ def detect_language(text: str) -> str:
     the page does not decide: English when the text has more English words (acronyms left out)
     than Han characters ("What does 湯道生 think about talent?"); else Traditional when more of
     its characters are Traditional-only than Simplified-only, Simplified otherwise
-    ("湯道生怎么看人才" has one of each: Simplified, the likelier reader of a copied name)."""
+    ("湯道生怎么看人才" has one of each: Simplified, the likelier reader of a copied name).
+    Simplified-only is judged by the Hong Kong standard (``s2hk``), where 台 is Traditional too."""
     han = _CJK.findall(text)
     if len(_EN_WORD.findall(text)) > len(han) or not han:
         return "en"
-    traditional = sum(1 for c in han if to_simplified(c) != c)
-    simplified = sum(1 for c in han if _s2t().convert(c) != c)
+    joined = "".join(han)
+    counts = []
+    for convert in (to_simplified, _s2t("s2hk").convert):
+        whole = convert(joined)  # one call; character by character only if a phrase changed length
+        counts.append(_changed(joined, whole) if len(whole) == len(joined)
+                      else sum(convert(c) != c for c in han))
+    traditional, simplified = counts
     return "zh-Hant" if traditional > simplified else "zh-Hans"

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from qa.text import to_traditional
+
 _ZH: dict[str, str] = {
     "confidence": "置信度 {pct}%",
     "confidence_title": "排名第一的回答正确的可能性",
@@ -65,10 +67,7 @@ _EN: dict[str, str] = {
 
 @cache
 def _traditional() -> dict[str, str]:
-    import opencc
-
-    conv = opencc.OpenCC("s2t")
-    return {k: conv.convert(v) for k, v in _ZH.items()}
+    return {k: to_traditional(v) for k, v in _ZH.items()}
 
 
 def table(language: str) -> dict[str, str]:

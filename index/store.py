@@ -281,9 +281,14 @@ def load_or_build(
                 shutil.rmtree(tmp, ignore_errors=True)
     except (OSError, RuntimeError) as exc:  # faiss reports write errors as RuntimeError
         persisted = False
-        log.warning("cannot write the index cache in %s (%s); serving from memory", directory,
-                    exc.strerror or exc)
-        say(f"warning: cache not writable ({exc.strerror or exc}); serving from memory")
+        why = getattr(exc, "strerror", None) or exc  # RuntimeError has no strerror
+        message = (f"cannot write the index cache in {directory} ({why}); serving from memory "
+                   f"(set QA_CACHE_DIR to a writable directory to keep the indexes)")
+        if progress is None:  # a library caller: the log is the only place it can show
+            log.warning(message)
+        else:  # the CLI and the app show progress lines: one warning there, not two
+            log.info(message)
+            say(f"warning: {message}")
     return Indexes(corpus.passages, built.dense, built.lexical, corpus.lexical_pair_ids, manifest,
                    rebuilt_because=reason, persisted=persisted, sparse=built.sparse,
                    exemplars=built.exemplars)

@@ -27,8 +27,9 @@ def ask(question: str | None, top_k: int = 5, *, mode: str = "hybrid") -> dict:
                 else "pass its text, e.g. qa.ask('腾讯会自己做ERP吗'), one question per call")
         raise TypeError(
             f"the question must be a string (str), not {type(question).__name__}; {hint}")
-    from qa.config import MODES
+    from qa.config import MODES, check_top_k
 
+    check_top_k(top_k)  # before the model loads
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
     from qa.engine import Answer, clean_question, default_engine

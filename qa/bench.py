@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from qa import config
+from qa.errors import QAError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -748,11 +749,45 @@ SECTIONS = {
 }
 
 
+def _is_benchmarks(text: str) -> bool:
+    """Whether *text* is a document :func:`write_section` wrote: its title first, or any of its
+    section markers."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return first == DOC_TITLE or any(f"<!-- bench:{k}:start -->" in text for k in SECTIONS)
+
+
+def check_out(path: Path) -> str:
+    """The current text of the benchmarks document at *path* ("" when missing or blank).
+
+    Refuses (:class:`~qa.errors.QAError`) a directory, an unreadable file, and a non-empty file
+    that is not a benchmarks document, so ``--out notes.md`` never overwrites someone's notes.
+    """
+    if path.is_dir():
+        raise QAError(f"--out {path} is a directory; give a Markdown file, e.g. "
+                      f"{path / 'benchmarks.md'}")
+    if not path.exists():
+        return ""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QAError(f"--out {path} cannot be read as UTF-8 text ({exc}); choose another file, "
+                      "e.g. the default docs/benchmarks.md") from exc
+    if text.strip() and not _is_benchmarks(text):
+        raise QAError(
+            f"--out {path} exists and is not a benchmarks document (it does not start with "
+            f"{DOC_TITLE!r} nor hold <!-- bench:...:start --> section markers), so it is left "
+            "untouched; pass --out a new file or an existing benchmarks file "
+            "(default docs/benchmarks.md), or move this one away first")
+    return text if text.strip() else ""
+
+
 def write_section(path: Path, key: str, body: str, machine_line: str) -> None:
-    """Replace section *key* of the Markdown file at *path* (created if missing), atomically."""
+    """Replace section *key* of the benchmarks document at *path* (created if missing or blank),
+    atomically; what lies outside the bench sections is kept. Refuses a file that is not a
+    benchmarks document (:func:`check_out`)."""
     start, end = f"<!-- bench:{key}:start -->", f"<!-- bench:{key}:end -->"
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if not text.startswith(DOC_TITLE):
+    text = check_out(path)
+    if not text:
         text = f"{DOC_TITLE}\n\n{DOC_INTRO}\n"
     block = f"{start}\n{SECTIONS[key]}\n\n_Machine:_ {machine_line}\n\n{body.rstrip()}\n{end}"
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
@@ -776,6 +811,7 @@ def main(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not out.is_absolute():
         out = Path.cwd() / out
+    check_out(out)  # refuse a wrong --out before minutes of measuring, not after
     line = machine()
     status = 0
     if args.scale:

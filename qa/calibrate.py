@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.confidence import FEATURES, Calibration, save_calibration
-from qa.evaluate import DEFAULT_QUESTIONS, load_questions, metrics
+from qa.evaluate import DEFAULT_QUESTIONS, check_expected, load_questions, metrics
 from qa.evaluate import evaluate as run_eval
 from qa.exemplars import ExemplarSet
 from qa.fusion import PAIR_FEATURES, learned, pair_features, rrf, weighted
@@ -299,6 +299,7 @@ def cross_validate(engine, items, family: str, reps: int = 5, use_exemplars: boo
 
 def calibrate(engine, path: str | Path | None = None, write: bool = True) -> str:
     items = load_questions(path or DEFAULT_QUESTIONS, split="dev")
+    check_expected(items, [p.id for p in engine.interview.pairs], engine.interview.source)
     inscope = [i for i in items if i.expected]
     fusion, fusion_summary = choose_fusion(engine, inscope)
     family = "learned" if fusion["fusion"] == "learned" else "grid"

@@ -12,10 +12,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import re
+import stat
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TextIO
 
 from qa import config
 from qa.config import MODES
@@ -28,7 +31,7 @@ def _engine(args: argparse.Namespace, rebuild: bool = False):
     quiet = getattr(args, "json", False)
 
     def say(msg: str) -> None:
-        if not quiet:
+        if not quiet or msg.startswith("warning:"):  # --json: no progress chatter, but warnings
             print(f"· {msg}", file=sys.stderr)
 
     return Engine.create(model=args.model, interview=args.interview, rebuild=rebuild,
@@ -124,10 +127,17 @@ def _clip(text: str, cols: int) -> str:
 
 
 def _signal_ranks(hit: dict) -> str:
-    """Where each retrieval signal alone ranked this exchange, e.g. ``dense #2 · lexical #1``."""
+    """Where each retrieval signal alone ranked this exchange, e.g. ``dense #2 · lexical #1``.
+    A word-matching signal that found nothing in it says so instead of a rank: when no exchange
+    shares a word with the question, all tie at "#1", which would read as agreement."""
     scores = hit.get("scores") or {}
-    return " · ".join(f"{name} #{scores[f'{name}_rank']}" for name in ("dense", "lexical", "sparse")
-                      if f"{name}_rank" in scores)
+    parts = []
+    for name in ("dense", "lexical", "sparse"):
+        if f"{name}_rank" not in scores:
+            continue
+        matched = name == "dense" or scores.get(name, 0.0) > 0
+        parts.append(f"{name} #{scores[f'{name}_rank']}" if matched else f"{name}: no match")
+    return " · ".join(parts)
 
 
 def _print_answer(ans: dict, speaker: str = "") -> None:
@@ -175,24 +185,50 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from qa.engine import clean_question
 
     if args.question:
-        questions = [" ".join(args.question)]
+        batches: Iterable[list[str]] = [[" ".join(args.question)]]
     elif sys.stdin is None or sys.stdin.isatty():
         print("error: give a QUESTION or pipe questions on standard input, one per line",
               file=sys.stderr)
         return 2
     else:
-        questions = [line.rstrip("\n") for line in sys.stdin if line.strip()]
-    if not any(clean_question(q)[0] for q in questions):
+        batches = _stdin_batches(sys.stdin)
+    engine, held = None, []
+    for questions in batches:
+        if engine is None:  # the model loads once the first real question arrives
+            held += questions  # lines that clean to nothing are answered (as empty) in order
+            if not any(clean_question(q)[0] for q in held):
+                continue
+            engine, questions, held = _engine(args), held, []
+        for ans in engine.ask_many(questions, top_k=args.top_k, mode=args.mode):
+            d = ans.to_dict()
+            if args.json:
+                print(json.dumps(d, ensure_ascii=False), flush=True)
+            else:
+                _print_answer(d, next(iter(engine.interview.speakers), ""))
+                sys.stdout.flush()
+    if engine is None:
         print("error: the question is empty; ask something about the interview", file=sys.stderr)
         return 2
-    engine = _engine(args)
-    for ans in engine.ask_many(questions, top_k=args.top_k, mode=args.mode):
-        d = ans.to_dict()
-        if args.json:
-            print(json.dumps(d, ensure_ascii=False), flush=True)
-        else:
-            _print_answer(d, next(iter(engine.interview.speakers), ""))
     return 0
+
+
+def _stdin_batches(stream: TextIO, size: int = 64) -> Iterator[list[str]]:
+    """The non-blank lines of *stream*. From a file, in batches of *size* (encoded together);
+    from a pipe or a terminal, one line at a time, so each answer appears as soon as its question
+    has been typed or sent, not at the end of the input."""
+    try:
+        regular = stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (AttributeError, OSError, ValueError):  # e.g. io.StringIO in tests
+        regular = True
+    batch: list[str] = []
+    for line in stream:
+        if line.strip():
+            batch.append(line.rstrip("\n"))
+        if batch and (len(batch) >= size or not regular):
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def cmd_pairs(args: argparse.Namespace) -> int:
@@ -333,7 +369,10 @@ def build_parser() -> argparse.ArgumentParser:
     be = sub.add_parser("bench", parents=[common], help="measure speed (see docs/benchmarks.md)")
     be.add_argument("--scale", action="store_true", help="FAISS at 10k/100k/1M synthetic vectors")
     be.add_argument("--load", action="store_true", help="concurrent clients against the web app")
-    be.add_argument("--out", default="docs/benchmarks.md", help="where to write the results")
+    be.add_argument("--out", default="docs/benchmarks.md",
+                    help="Markdown file for the results (default docs/benchmarks.md); each run "
+                         "rewrites only its own section. An existing file that is not a benchmarks "
+                         "document is refused, never overwritten")
     be.add_argument("--quick", action="store_true", help="fewer repetitions (smoke run)")
     be.set_defaults(func=cmd_bench)
     return p
@@ -348,6 +387,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, like other tools
+        # Python flushes stdout again at exit; point it at /dev/null so that flush cannot fail
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:
         if args.verbose:
             raise
@@ -355,5 +398,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        return 0

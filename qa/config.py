@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import operator
 import os
 from pathlib import Path
 
@@ -17,6 +18,22 @@ from qa.errors import ModelUnavailableError
 
 APP_NAME = "tencent-interview-qa"
 MODES = ("hybrid", "dense", "lexical", "sparse")  # retrieval modes (here: no numpy import)
+
+
+def check_top_k(top_k: object) -> int:
+    """*top_k* as an int >= 1, or a ``TypeError``/``ValueError`` that says what to pass. A value
+    above the number of exchanges is fine (all are returned); a bool or a float is not a count."""
+    try:
+        if isinstance(top_k, bool):
+            raise TypeError
+        top_k = operator.index(top_k)  # int or a NumPy integer; not a float or a str
+    except TypeError:
+        raise TypeError(f"top_k must be a whole number (int) such as 3, not "
+                        f"{type(top_k).__name__} {top_k!r}") from None
+    if top_k < 1:
+        raise ValueError(f"top_k must be at least 1 (the number of exchanges to return), "
+                         f"not {top_k}")
+    return top_k
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR / "data"
 DEFAULT_INTERVIEW = DATA_DIR / "interview.txt"

@@ -26,7 +26,7 @@ from index.store import Corpus, Indexes, Passage, cleanup_stale, load_or_build
 from qa import config
 from qa.answertype import DECLINE_REASONS, asks_for, factoid
 from qa.confidence import FEATURES, Calibration, Features, load_calibration
-from qa.config import MODES
+from qa.config import MODES, check_top_k
 from qa.corpus import (
     FrontMatter,
     PairTranslation,
@@ -49,6 +49,11 @@ REASONS = {**DECLINE_REASONS,
 MAX_QUESTION_CHARS = 2000
 DENSE_TOP_N = 3
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Invisible format characters (Unicode category Cf) that copy-paste brings along: soft hyphen,
+# zero-width space / joiners, direction marks and embeddings, word joiner, BOM. Removed, not
+# spaced: "中\u200b台" is 中台.
+_FORMAT = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
+                     "\ufeff\ufff9-\ufffb]")
 
 
 @dataclass(frozen=True)
@@ -111,10 +116,11 @@ class Answer:
 
 
 def clean_question(text: str | None) -> tuple[str, str | None]:
-    """Strip control characters and surrounding space; truncate with a notice if too long."""
+    """Strip control and invisible format characters and surrounding space; truncate with a
+    notice if too long."""
     # lone surrogates (undecodable bytes, odd JSON) become U+FFFD instead of crashing OpenCC
     text = (text or "").encode("utf-8", "replace").decode("utf-8")
-    text = _CONTROL.sub(" ", text).strip()
+    text = _CONTROL.sub(" ", _FORMAT.sub("", text)).strip()
     if len(text) > MAX_QUESTION_CHARS:
         n = len(text)
         return text[:MAX_QUESTION_CHARS], (
@@ -184,7 +190,7 @@ class Engine:
         corpus = make_corpus(parsed, translation, exemplars)
         index_dir = root / "indexes" / _slug(path, encoder.model_id)
         cleanup_stale(index_dir.parent)
-        indexes = load_or_build(index_dir, corpus, encoder, rebuild=rebuild, progress=say)
+        indexes = load_or_build(index_dir, corpus, encoder, rebuild=rebuild, progress=progress)
         return cls(parsed, corpus, indexes, encoder, translation, calibration, front=front)
 
     # -- signals ----------------------------------------------------------------------------
@@ -300,9 +306,10 @@ class Engine:
         if mode == "sparse" and not self.has_sparse:
             raise ValueError(f"mode 'sparse' needs a model with a sparse head; "
                              f"{self.encoder.model_id!r} has none (the bundled default does)")
-        top_k = max(1, min(int(top_k), len(self._pairs)))
+        top_k = min(check_top_k(top_k), len(self._pairs))
         cleaned = [clean_question(q) for q in questions]
         todo = [i for i, (q, _) in enumerate(cleaned) if q]
+        row_of = {i: row for row, i in enumerate(todo)}
         # Dense scores are computed in every mode: the confidence uses them even when the ranking
         # is lexical only.
         texts = [cleaned[i][0] for i in todo]
@@ -314,7 +321,7 @@ class Engine:
                 out.append(Answer(question=q, answered=False, confidence=0.0, hits=(),
                                   notice="the question is empty", mode=mode))
                 continue
-            row = todo.index(i)
+            row = row_of[i]
             dense, arg = self._dense(vecs[row][None, :])
             sparse = self._sparse(svecs[row]) if svecs is not None else None
             exemplar = exemplars.score(vecs[row], q) if exemplars is not None else None

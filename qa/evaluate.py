@@ -1,9 +1,13 @@
 """Evaluation: a labelled question file → retrieval and abstention metrics.
 
-In: JSONL records ``{"id", "question", "lang", "expected": pair id or null, "kind", "split"}``
+In: JSONL records ``{"id", "question", "expected": pair id or null[, "lang", "kind", "split"]}``
 (``expected: null`` marks a question the interview does not cover). Out: an :class:`EvalResult`
 with Recall@1, Recall@3, MRR (over in-scope questions), per-language Recall@1, and abstention
 counts: out-of-scope questions correctly declined and in-scope questions wrongly declined.
+
+Refuses (:class:`~qa.errors.QAError`, naming the file and line): a line that is not a JSON object,
+a missing required field, a field of the wrong type, a ``split`` other than dev/test, and (in
+:func:`evaluate`, where the interview is known) an ``expected`` id that is not one of its pairs.
 """
 
 from __future__ import annotations
@@ -29,6 +33,14 @@ class Labelled:
     expected: str | None
     kind: str = ""
     split: str = ""
+    # where the record came from, for error messages (not part of its identity)
+    source: str = field(default="", compare=False)
+    line: int = field(default=0, compare=False)
+
+    @property
+    def where(self) -> str:
+        """``file:line`` when known, else the question's id."""
+        return f"{self.source}:{self.line}" if self.line else f"question {self.id}"
 
 
 @dataclass
@@ -56,7 +68,62 @@ class EvalResult:
         return [o for o in self.outcomes if o.item.expected and o.rank != 1]
 
 
+REQUIRED = ("id", "question", "expected")  # expected may be null (out of scope)
+OPTIONAL = ("lang", "kind", "split")
+SPLITS = ("dev", "test")
+_FIELDS = ("required: id, question, expected (a pair id such as \"p01\", or null for a question "
+           "the interview does not cover); optional: lang (e.g. zh-Hans, zh-Hant, en), kind (free "
+           "text), split (dev or test)")
+
+
+def _json_kind(value: object) -> str:
+    """*value*'s type as JSON names it."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    return {list: "a list", str: "a string", int: "a number", float: "a number"}.get(
+        type(value), type(value).__name__)
+
+
+def _record(rec: object, path: Path, line: int) -> Labelled:
+    """Line *line* of *path*, parsed, as a :class:`Labelled`; or a :class:`QAError` saying what is
+    wrong with it."""
+    where = f"{path}:{line}"
+    if not isinstance(rec, dict):
+        raise QAError(f"{where}: {_json_kind(rec)}, not a JSON object. Each line must be one "
+                      f"object; {_FIELDS}")
+    missing = [k for k in REQUIRED if k not in rec]
+    if missing:
+        names = ", ".join(repr(k) for k in missing)
+        raise QAError(f"{where}: missing field {names}; {_FIELDS}")
+    qid = rec["id"]
+    if isinstance(qid, bool) or not isinstance(qid, (str, int)) or not str(qid).strip():
+        raise QAError(f"{where}: field 'id' must be a non-empty string (or a number), "
+                      f"not {qid!r:.40}")
+    question = rec["question"]
+    if not isinstance(question, str) or not question.strip():
+        raise QAError(f"{where}: field 'question' must be non-empty text, not {question!r:.40}")
+    expected = rec["expected"]
+    if expected is not None and (not isinstance(expected, str) or not expected.strip()):
+        raise QAError(f"{where}: field 'expected' must be a pair id such as \"p01\" "
+                      f"(see `python -m qa pairs`), or null for a question the interview does "
+                      f"not cover, not {expected!r}")
+    for k in OPTIONAL:
+        if not isinstance(rec.get(k, ""), str):
+            raise QAError(f"{where}: field {k!r} must be text, not {rec[k]!r:.40}")
+    split = rec.get("split", "")
+    if split and split not in SPLITS:
+        raise QAError(f"{where}: field 'split' must be 'dev' or 'test' (or left out), "
+                      f"not {split!r}")
+    return Labelled(str(qid), question, rec.get("lang", ""), expected, rec.get("kind", ""),
+                    split, source=str(path), line=line)
+
+
 def load_questions(path: str | Path = DEFAULT_QUESTIONS, split: str = "all") -> list[Labelled]:
+    """The labelled questions of the JSONL file at *path* in *split* ("dev", "test" or "all").
+
+    Every record is checked (see :data:`REQUIRED`); the ``expected`` ids are checked against the
+    interview by :func:`evaluate`, which knows it.
+    """
     path = Path(path)
     if not path.exists():
         raise QAError(f"labelled question file not found: {path}")
@@ -66,15 +133,33 @@ def load_questions(path: str | Path = DEFAULT_QUESTIONS, split: str = "all") -> 
             continue
         try:
             rec = json.loads(line)
-            items.append(Labelled(str(rec["id"]), rec["question"], rec.get("lang", ""),
-                                  rec.get("expected"), rec.get("kind", ""), rec.get("split", "")))
-        except (ValueError, KeyError) as exc:
-            raise QAError(f"{path}:{n}: not a labelled question record ({exc})") from exc
+        except ValueError as exc:
+            raise QAError(f"{path}:{n}: not valid JSON ({exc}). Each line must be one object; "
+                          f"{_FIELDS}") from exc
+        items.append(_record(rec, path, n))
     if split != "all":
         items = [i for i in items if i.split == split]
     if not items:
         raise QAError(f"no labelled questions in {path} (split {split!r})")
     return items
+
+
+def check_expected(items: Sequence[Labelled], pair_ids: Sequence[str], source: str = "") -> None:
+    """Refuse (:class:`QAError`) items whose ``expected`` pair is not among *pair_ids* (the
+    interview's, from *source*), naming each such item's line and id and the valid ids."""
+    known = set(pair_ids)
+    bad = [i for i in items if i.expected is not None and i.expected not in known]
+    if not bad:
+        return
+    shown = ", ".join(pair_ids) if len(pair_ids) <= 30 else (
+        f"{', '.join(pair_ids[:20])}, …, {pair_ids[-1]} ({len(pair_ids)} in all; "
+        "`python -m qa pairs` lists them)")
+    where = "; ".join(f"{i.where}: question {i.id} expects pair {i.expected!r}" for i in bad[:5])
+    more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+    of = f" {source}" if source else ""
+    raise QAError(f"{where}{more}, which the interview{of} does not have; valid pair ids: {shown}. "
+                  "Fix the expected ids, or pass the interview these questions were written for "
+                  "(--interview)")
 
 
 def metrics(outcomes: Sequence[Outcome]) -> dict:
@@ -120,6 +205,10 @@ def metrics(outcomes: Sequence[Outcome]) -> dict:
 
 def evaluate(engine, items: Sequence[Labelled], mode: str = "hybrid", split: str = "all",
              top_k: int = 5) -> EvalResult:
+    """Ask *engine* every item's question and score the answers; refuses items that expect a pair
+    the engine's interview does not have (:func:`check_expected`) before asking anything."""
+    interview = engine.interview
+    check_expected(items, [p.id for p in interview.pairs], getattr(interview, "source", ""))
     answers = engine.ask_many([i.question for i in items], top_k=top_k, mode=mode)
     outcomes = [Outcome(i, a) for i, a in zip(items, answers, strict=True)]
     return EvalResult(outcomes, split, metrics(outcomes))

@@ -3,12 +3,14 @@
 In: a text article whose interviewer turns start with a label such as ``提問:`` or ``記者:`` and
 whose interviewee turns start with ``湯道生:`` (labels are parameters; full-width and half-width
 colons and non-breaking spaces are accepted), or a JSON / JSONL file of ``{question, answer}``
-records. Out: an :class:`Interview` holding the lead-in narrative as context and the pairs, each with a
+records (JSON: a list of them, or an object whose ``pairs`` key holds that list; JSONL: one per
+line). Out: an :class:`Interview` holding the lead-in narrative as context and the pairs, each with a
 stable id (``p01``, ``p02``, … in article order), its section heading, the asking label, the question
 and the answer paragraphs, verbatim.
 
 Refuses (with :class:`~qa.errors.InterviewParseError`): a file that is not UTF-8, a file with no
-pairs. Warns (``logging``): an answer with no question before it, a question with no answer.
+pairs, JSON of another shape, records that share an id. Warns (``logging``): an answer with no
+question before it, a question with no answer.
 """
 
 from __future__ import annotations
@@ -238,6 +240,7 @@ def parse_records(records: Sequence[dict], source: str = "") -> Interview:
     list)."""
     pairs: list[QAPair] = []
     speakers: list[str] = []
+    records_of: dict[str, list[int]] = {}  # pair id -> the (1-based) records that gave it
     for i, rec in enumerate(records, 1):
         if not isinstance(rec, dict):
             raise InterviewParseError(f"record {i} is not an object with question and answer")
@@ -256,6 +259,7 @@ def parse_records(records: Sequence[dict], source: str = "") -> Interview:
             log.warning("record %d has a question but no answer; skipped", i)
             continue
         pid = str(rec.get("id") or f"p{len(pairs) + 1:02d}")
+        records_of.setdefault(pid, []).append(i)
         who = str(rec.get("answerer") or "").strip()
         if who and who not in speakers:
             speakers.append(who)
@@ -265,10 +269,44 @@ def parse_records(records: Sequence[dict], source: str = "") -> Interview:
         )
     if not pairs:
         raise InterviewParseError(f"no question/answer records found in {source or 'input'}")
-    ids = [p.id for p in pairs]
-    if len(set(ids)) != len(ids):
-        raise InterviewParseError(f"duplicate pair ids in {source or 'input'}")
+    dups = {pid: at for pid, at in records_of.items() if len(at) > 1}
+    if dups:
+        named = ", ".join(f"{pid!r} (records {', '.join(map(str, at[:-1]))} and {at[-1]})"
+                          for pid, at in list(dups.items())[:10])
+        more = f" and {len(dups) - 10} more" if len(dups) > 10 else ""
+        raise InterviewParseError(
+            f"duplicate pair ids in {source or 'input'}: {named}{more}; every record's \"id\" "
+            "must be unique (a record without one is numbered p01, p02, … by its position among "
+            "the pairs), so rename the duplicates or leave all ids out")
     return Interview(tuple(pairs), (), source, tuple(speakers))
+
+
+JSON_SHAPE = ('a list of {"question": ..., "answer": ...} records (answer: text or a list of '
+              'paragraphs; optional: section, id, asker, answerer), or an object whose "pairs" '
+              'key holds that list')
+
+
+def _json_records(data: object, path: Path) -> list:
+    """The record list of a ``.json`` interview: *data* itself, or its ``pairs``; any other shape is
+    an :class:`InterviewParseError` that says which shapes are accepted."""
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        if "pairs" not in data:
+            keys = ", ".join(repr(k) for k in list(data)[:8]) or "none"
+            raise InterviewParseError(
+                f"{path} is a JSON object without a 'pairs' key (its keys: {keys}); expected "
+                f"{JSON_SHAPE}")
+        if not isinstance(data["pairs"], list):
+            raise InterviewParseError(f"{path}: 'pairs' holds {_shown(data['pairs'])}, not a list; "
+                                      f"expected {JSON_SHAPE}")
+        return data["pairs"]
+    raise InterviewParseError(f"{path} holds JSON {_shown(data)}; expected {JSON_SHAPE}")
+
+
+def _shown(value: object) -> str:
+    """The start of *value* as JSON, for an error message."""
+    return json.dumps(value, ensure_ascii=False)[:40]
 
 
 def load_interview(path: str | Path, **labels: Sequence[str]) -> Interview:
@@ -282,9 +320,7 @@ def load_interview(path: str | Path, **labels: Sequence[str]) -> Interview:
                 records = [json.loads(line) for line in text.splitlines() if line.strip()]
             else:
                 data = json.loads(text)
-                records = data.get("pairs", []) if isinstance(data, dict) else data
-            if not isinstance(records, list):
-                raise InterviewParseError(f"{path}: expected a list of {{question, answer}} records")
+                records = _json_records(data, path)
         except json.JSONDecodeError as exc:
             raise InterviewParseError(f"{path} is not valid JSON: {exc}") from exc
         return parse_records(records, source=str(path))

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -288,3 +289,66 @@ def test_text_output_labels_answers_with_the_interviews_own_speaker(tmp_path, ca
     assert "  Answer:" in capsys.readouterr().out
     _print_answer({"question": "x", "answered": True, "confidence": 0.9, "hits": [hit]}, "Lee")
     assert "  Lee:" in capsys.readouterr().out
+
+
+def _popen_qa(*args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+    return subprocess.Popen([sys.executable, "-m", "qa", *args], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            env=env)
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly():
+    # `qa ask --json < questions.txt | head -1`: 100 answers (several KB each) overflow the pipe
+    p = _popen_qa("ask", "--json")
+    p.stdin.write("腾讯会自己做ERP吗\n" * 100)
+    p.stdin.close()
+    first = p.stdout.readline()
+    p.stdout.close()
+    try:
+        assert p.wait(timeout=600) == 0
+    finally:
+        p.kill()
+    assert json.loads(first)["hits"]
+    stderr = p.stderr.read()
+    assert "Broken pipe" not in stderr and "error" not in stderr.lower(), stderr
+
+
+def test_piped_questions_are_answered_as_they_arrive():
+    p = _popen_qa("ask", "--json")
+    watchdog = threading.Timer(300, p.kill)  # a run that waits for end of input never answers
+    watchdog.start()
+    try:
+        p.stdin.write("腾讯会自己做ERP吗\n")
+        p.stdin.flush()  # stdin stays open: the answer must come before the end of the input
+        first = p.stdout.readline()
+        assert first, "no answer before the end of the input"
+        assert json.loads(first)["hits"][0]["answer"].startswith(ERP_ANSWER)
+        p.stdin.write("What does Tencent look for in talent?\n")
+        p.stdin.close()
+        assert json.loads(p.stdout.readline())["question"].startswith("What does Tencent")
+        assert p.wait(timeout=60) == 0
+    finally:
+        watchdog.cancel()
+        p.kill()
+
+
+def test_questions_from_a_file_are_encoded_in_batches(tmp_path):
+    from qa.cli import _stdin_batches
+
+    path = tmp_path / "questions.txt"
+    path.write_text("".join(f"q{i}\n" + ("\n" if i % 3 == 0 else "") for i in range(10)))
+    with path.open(encoding="utf-8") as f:
+        assert [len(b) for b in _stdin_batches(f, size=4)] == [4, 4, 2]  # blank lines skipped
+    with path.open(encoding="utf-8") as f:
+        assert [q for b in _stdin_batches(f, size=4) for q in b] == [f"q{i}" for i in range(10)]
+
+
+def test_a_signal_that_matched_nothing_says_so_instead_of_a_tied_rank():
+    from qa.cli import _signal_ranks
+
+    hit = {"scores": {"dense": 0.8, "dense_rank": 1, "lexical": 0.0, "lexical_rank": 1,
+                      "sparse": 2.5, "sparse_rank": 4}}
+    assert _signal_ranks(hit) == "dense #1 · lexical: no match · sparse #4"
+    hit["scores"]["lexical"] = 1.2
+    assert _signal_ranks(hit) == "dense #1 · lexical #1 · sparse #4"

@@ -1,5 +1,6 @@
 """The engine's contract: ranked verbatim answers, scores, confidence, abstention, odd input."""
 
+import numpy as np
 import pytest
 
 import qa
@@ -56,6 +57,11 @@ def test_modes_rank_differently_but_return_the_same_shape(real_engine):
 def test_empty_and_long_questions(hashing_engine):
     empty = hashing_engine.ask("   \n\t")
     assert not empty.answered and empty.hits == () and empty.confidence == 0.0
+    # invisible format characters (zero-width space, BOM, word joiner) are not a question either
+    for invisible in ("\u200b", "\ufeff", " \u2060\u200b "):
+        blank = hashing_engine.ask(invisible)
+        assert blank.hits == () and blank.notice == "the question is empty"
+    assert hashing_engine.ask("中\u200b台").question == "中台"
     long = hashing_engine.ask("中台" * 5000)
     assert long.notice and str(MAX_QUESTION_CHARS) in long.notice
     assert len(long.question) == MAX_QUESTION_CHARS and long.hits
@@ -64,7 +70,22 @@ def test_empty_and_long_questions(hashing_engine):
 def test_control_characters_and_top_k_bounds(hashing_engine):
     ans = hashing_engine.ask("ERP\x00\x07 市場", top_k=99)
     assert "\x00" not in ans.question and len(ans.hits) == 13
-    assert len(hashing_engine.ask("ERP", top_k=0).hits) == 1
+    for bad, error in ((0, ValueError), (-1, ValueError), (None, TypeError), (2.5, TypeError),
+                       ("3", TypeError), (True, TypeError)):
+        with pytest.raises(error, match="top_k"):
+            hashing_engine.ask("ERP", top_k=bad)
+    assert len(hashing_engine.ask("ERP", top_k=np.int64(2)).hits) == 2
+
+
+def test_module_level_ask_checks_top_k_before_loading_the_model(monkeypatch):
+    def no_model():
+        raise AssertionError("the model must not load for an invalid top_k")
+
+    monkeypatch.setattr(engine_module, "default_engine", no_model)
+    with pytest.raises(ValueError, match="top_k"):
+        qa.ask("腾讯会自己做ERP吗", top_k=0)
+    with pytest.raises(TypeError, match="top_k"):
+        qa.ask("腾讯会自己做ERP吗", top_k=None)
 
 
 def test_module_level_ask_matches_the_engine(real_engine, monkeypatch):

@@ -142,3 +142,71 @@ def test_json_that_is_not_a_list_of_records(tmp_path):
     f.write_text("null", encoding="utf-8")
     with pytest.raises(InterviewParseError):
         load_interview(f)
+
+
+def test_duplicate_pair_ids_are_named(tmp_path):
+    recs = [{"id": "a1", "question": "One?", "answer": "1."},
+            {"id": "b2", "question": "Two?", "answer": "2."},
+            {"id": "a1", "question": "Three?", "answer": "3."},
+            {"question": "Four?", "answer": "4."},  # numbered p04 ...
+            {"id": "p04", "question": "Five?", "answer": "5."}]  # ... as this one says it is
+    f = tmp_path / "dup.json"
+    f.write_text(json.dumps(recs), encoding="utf-8")
+    with pytest.raises(InterviewParseError) as err:
+        load_interview(f)
+    msg = str(err.value)
+    assert "dup.json" in msg
+    assert "'a1' (records 1 and 3)" in msg and "'p04' (records 4 and 5)" in msg
+    assert "'b2'" not in msg
+    assert "unique" in msg
+
+
+def test_json_object_without_pairs_explains_the_shape(tmp_path):
+    f = tmp_path / "obj.json"
+    f.write_text(json.dumps({"items": [{"question": "Why?", "answer": "Because."}]}),
+                 encoding="utf-8")
+    with pytest.raises(InterviewParseError) as err:
+        load_interview(f)
+    msg = str(err.value)
+    assert "obj.json" in msg and "'pairs'" in msg and "'items'" in msg
+    assert "question" in msg and "answer" in msg
+    assert "no question/answer records found" not in msg
+    # the documented object form still loads
+    f.write_text(json.dumps({"pairs": [{"question": "Why?", "answer": "Because."}]}),
+                 encoding="utf-8")
+    assert len(load_interview(f)) == 1
+
+
+def test_json_pairs_that_is_not_a_list_says_so(tmp_path):
+    f = tmp_path / "obj.json"
+    f.write_text(json.dumps({"pairs": {"question": "Why?", "answer": "Because."}}),
+                 encoding="utf-8")
+    with pytest.raises(InterviewParseError, match=r"'pairs'.*list"):
+        load_interview(f)
+
+
+def test_browse_gives_a_section_that_returns_its_own_unique_anchor():
+    """Browse tab (ui.render.browse_page) on a JSON interview whose section "A" comes back after
+    "B": every heading is shown, every HTML id is unique, and each table-of-contents link points
+    at a heading that exists (the section's first appearance)."""
+    import re
+
+    from ui.render import browse_page
+
+    iv = parse_records([
+        {"question": "One?", "answer": "1.", "section": "A"},
+        {"question": "Two?", "answer": "2.", "section": "B"},
+        {"question": "Three?", "answer": "3.", "section": "A"},
+        {"question": "Four?", "answer": "4.", "section": "A"},
+    ])
+    html = browse_page(iv, {})
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), ids
+    headings = re.findall(r'<h3 class="b-sec" id="([^"]+)">([^<]*)</h3>', html)
+    assert [h[1] for h in headings] == ["A", "B", "A"]  # "A" again before p03, once
+    links = re.findall(r'<a href="#([^"]+)">([^<]*)</a>', html)
+    assert [t for _, t in links] == ["A", "B"]
+    for target, text in links:
+        assert (target, text) in headings
+    # the headings still lead their own exchanges
+    assert html.index(headings[2][0]) < html.index("Three?") < html.index("Four?")

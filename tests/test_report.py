@@ -67,3 +67,67 @@ def test_answers_that_are_right_counts_what_a_user_is_told():
         outcome(None, "p06", False),  # off-topic, declined
     ])
     assert (m["answered_right"], m["answered"]) == (1, 3)
+
+
+# -- `python -m qa bench --out FILE`: the benchmarks document ----------------------------------
+def test_bench_refuses_to_overwrite_a_file_that_is_not_a_benchmarks_document(tmp_path):
+    import pytest
+
+    from qa.bench import write_section
+    from qa.errors import QAError
+
+    notes = tmp_path / "notes.md"
+    notes.write_text("# My notes\n\nimportant stuff\n", encoding="utf-8")
+    with pytest.raises(QAError, match=r"notes\.md.*not a benchmarks document.*--out"):
+        write_section(notes, "speed", "| a | b |", "machine")
+    assert notes.read_text(encoding="utf-8") == "# My notes\n\nimportant stuff\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.md"]  # no temporary file left behind
+
+
+def test_bench_checks_out_before_measuring_anything(tmp_path, monkeypatch):
+    """The refusal comes before the run (minutes long), not after it."""
+    import argparse
+
+    import pytest
+
+    from qa import bench
+    from qa.errors import QAError
+
+    notes = tmp_path / "notes.md"
+    notes.write_text("important stuff", encoding="utf-8")
+
+    def never(*_a, **_k):
+        raise AssertionError("benchmarks ran although the output file is refused")
+
+    monkeypatch.setattr(bench, "Speed", never)
+    args = argparse.Namespace(out=str(notes), scale=False, load=False, quick=True)
+    with pytest.raises(QAError, match="not a benchmarks document"):
+        bench.main(args)
+
+
+def test_bench_updates_its_own_document_and_starts_empty_ones(tmp_path):
+    from qa.bench import DOC_TITLE, ROOT, SECTIONS, write_section
+
+    real = tmp_path / "benchmarks.md"
+    real.write_text((ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    write_section(real, "load", "NEW LOAD TABLE", "machine X")
+    text = real.read_text(encoding="utf-8")
+    assert text.startswith(DOC_TITLE) and "NEW LOAD TABLE" in text
+    assert text.count(SECTIONS["speed"]) == text.count(SECTIONS["scale"]) == 1  # others kept
+    for empty in ("", "\n  \n"):  # a new or blank file becomes a benchmarks document
+        f = tmp_path / "new.md"
+        f.write_text(empty, encoding="utf-8")
+        write_section(f, "speed", "SPEED TABLE", "machine Y")
+        assert f.read_text(encoding="utf-8").startswith(DOC_TITLE)
+    missing = tmp_path / "sub" / "fresh.md"
+    write_section(missing, "scale", "SCALE TABLE", "machine Z")
+    assert "SCALE TABLE" in missing.read_text(encoding="utf-8")
+    # a document holding only section markers (its title edited away) is still ours: updated,
+    # with what the user wrote around the sections kept
+    marked = tmp_path / "marked.md"
+    marked.write_text("Intro by hand.\n\n<!-- bench:speed:start -->\nold\n<!-- bench:speed:end -->\n",
+                      encoding="utf-8")
+    write_section(marked, "speed", "FRESH", "m")
+    text = marked.read_text(encoding="utf-8")
+    assert "Intro by hand." in text and "FRESH" in text and "old" not in text

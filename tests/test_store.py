@@ -138,3 +138,21 @@ def test_unwritable_cache_serves_from_memory(tmp_path, monkeypatch):
     r = load_or_build(tmp_path / "ix", corpus(), TinyEncoder())
     assert not r.persisted and r.rebuilt_because == "no index yet"
     assert r.dense.size == 4 and not (tmp_path / "ix").exists()
+
+
+def test_a_failed_faiss_write_serves_from_memory_with_one_warning(tmp_path, monkeypatch, caplog):
+    """faiss reports a failed write as RuntimeError, which has no ``strerror``."""
+    def faiss_write_fails(*a, **k):
+        raise RuntimeError("Error in faiss::FileIOWriter: could not open ix/dense.faiss")
+
+    monkeypatch.setattr(store, "_write", faiss_write_fails)
+    said: list[str] = []
+    with caplog.at_level("WARNING", logger=store.__name__):
+        r = load_or_build(tmp_path / "ix", corpus(), TinyEncoder(), progress=said.append)
+    assert not r.persisted and r.dense.size == 4 and not (tmp_path / "ix").exists()
+    warnings = [m for m in said if m.startswith("warning:")]
+    assert len(warnings) == 1 and "FileIOWriter" in warnings[0] and "QA_CACHE_DIR" in warnings[0]
+    assert not caplog.records  # shown once, on the progress line, not logged a second time
+    with caplog.at_level("WARNING", logger=store.__name__):
+        load_or_build(tmp_path / "ix2", corpus(), TinyEncoder())  # a library caller: logged
+    assert any("serving from memory" in rec.getMessage() for rec in caplog.records)

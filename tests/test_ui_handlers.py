@@ -229,6 +229,9 @@ def test_compare_shows_top_k_side_by_side_with_every_signal(handlers):
     assert html.count("chip-fused") == html.count("chip-dense") == html.count("chip-lex") == 4
     empty = handlers.compare("", 4)
     assert "prompt" in empty and escape(EMPTY_PROMPT) in empty
+    # no exchange shares a word with "x": the lexical chips say so rather than a tied "#1"
+    nothing = handlers.compare("x", 3)
+    assert nothing.count("lexical 0.0000 · no match") == 3 and "dense" in nothing
 
 
 def test_compare_modes_shows_each_mode_and_rank_moves(handlers):
@@ -254,6 +257,14 @@ def test_api_ask_is_the_qa_ask_contract(handlers, engine):
         assert handlers.api_ask(q, 3) == engine.ask(q, top_k=3).to_dict()
     empty = handlers.api_ask("", 5)
     assert empty["answered"] is False and empty["hits"] == [] and empty["notice"]
+    # odd values from an API client: a count that is not one falls back to the default
+    for k in (float("inf"), float("nan"), None, "abc", -3):
+        got = handlers.api_ask("腾讯会自己做ERP吗", k)
+        assert len(got["hits"]) == (1 if k == -3 else 5)
+    import gradio as gr
+
+    with pytest.raises(gr.Error, match="must be text"):
+        handlers.api_ask(123, 5)
 
 
 def test_a_decline_for_a_name_or_figure_says_so(handlers, engine):

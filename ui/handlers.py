@@ -138,7 +138,11 @@ class Handlers:
     # -- API ------------------------------------------------------------------------------------
     def api_ask(self, question: str, top_k: int = DEFAULT_TOP_K) -> dict:
         """The same JSON object as :func:`qa.ask` (``Answer.to_dict()``)."""
-        result, error = _attempt(lambda: self.engine.ask(question or "", top_k=_k(top_k)))
+        if question is not None and not isinstance(question, str):
+            error = (f"the question must be text (a JSON string), not "
+                     f"{type(question).__name__}; e.g. \"腾讯会自己做ERP吗\"")
+        else:
+            result, error = _attempt(lambda: self.engine.ask(question or "", top_k=_k(top_k)))
         if error is not None:
             import gradio as gr
 
@@ -163,9 +167,10 @@ def _html(fn: Callable[[], str]) -> str:
 
 
 def _k(top_k: Any) -> int:
+    """The slider's value as a count: a float from the page, or anything from an API client."""
     try:
         return max(1, int(top_k))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # None, "abc", NaN, inf
         return DEFAULT_TOP_K
 
 

@@ -195,15 +195,23 @@ def _score(x: float) -> str:
     return f"{x:.4f}" if abs(x) < 10 else f"{x:.2f}"
 
 
+def _rank(scores: dict, name: str) -> str:
+    """``#3``, or "no match" for a word-matching signal that found nothing in this exchange (all
+    such exchanges tie at #1, which would read as agreement)."""
+    if name != "dense" and scores[name] <= 0:
+        return "no match"
+    return f"#{int(scores[f'{name}_rank'])}"
+
+
 def _signal_chips(hit: Hit) -> str:
     s = hit.scores
     return ('<div class="chips">'
             f'<span class="chip chip-fused">fused {_score(hit.score)}</span>'
-            f'<span class="chip chip-dense">dense {_score(s["dense"])} · #{int(s["dense_rank"])}</span>'
+            f'<span class="chip chip-dense">dense {_score(s["dense"])} · {_rank(s, "dense")}</span>'
             f'<span class="chip chip-lex">lexical {_score(s["lexical"])} · '
-            f'#{int(s["lexical_rank"])}</span>'
+            f'{_rank(s, "lexical")}</span>'
             + (f'<span class="chip chip-sparse">latent terms {_score(s["sparse"])} · '
-               f'#{int(s["sparse_rank"])}</span>' if "sparse" in s else "")
+               f'{_rank(s, "sparse")}</span>' if "sparse" in s else "")
             + "</div>")
 
 
@@ -294,7 +302,9 @@ def browse_page(interview: Interview, translation: Mapping[str, PairTranslation]
                 lead: Sequence[str] = (), lead_en: Sequence[str] = (), speaker: str = "") -> str:
     """The whole interview, exchange by exchange under its section headings; answers are
     labelled with *speaker* (or "A" when the interview names none), questions with the
-    interviewer's label (or "Q")."""
+    interviewer's label (or "Q"). The table of contents lists each section once and links to its
+    first heading (``sec-<n>``); a section that comes back after another one gets its heading
+    again, with an id of its own (``sec-<n>-2``, ``sec-<n>-3``, …) so ids stay unique."""
     answerer = escape(speaker) if speaker else "A"
     out = []
     if lead:
@@ -307,13 +317,16 @@ def browse_page(interview: Interview, translation: Mapping[str, PairTranslation]
                   for i, s in enumerate(interview.sections))
     out.append(f'<ol class="toc">{toc}</ol>')
     current = None
+    shown: dict[int, int] = {}  # section number -> headings written for it so far
     for pair in interview.pairs:
         tr = translation.get(pair.id)
         if pair.section != current:
             current = pair.section
             i = interview.sections.index(pair.section)
+            shown[i] = shown.get(i, 0) + 1
+            anchor = f"sec-{i}" if shown[i] == 1 else f"sec-{i}-{shown[i]}"
             en = f'<span class="sec-en">{escape(tr.section)}</span>' if tr and tr.section else ""
-            out.append(f'<h3 class="b-sec" id="sec-{i}">{escape(pair.section)}{en}</h3>')
+            out.append(f'<h3 class="b-sec" id="{anchor}">{escape(pair.section)}{en}</h3>')
         answer = "".join(f"<p>{escape(p)}</p>" for p in pair.answer_paragraphs)
         english = ""
         if tr:

@@ -11,9 +11,13 @@ answering, reduced to what an abstention rule can use:
   duration, a date), a ``"party"`` (a person, a company, a unit) or ``"howto"`` instructions
   ("how do I…", "怎么注册…"), from interrogative forms in Chinese (either script) and English. It
   does not look for topics.
+- :func:`asks_later` says whether a question asks about a time after the interview: it names a
+  year later than every year the interview mentions ("腾讯2023年的营收", "by 2025"), or asks what
+  happened after the latest one ("after 2019", "2019年以后"). An interview cannot speak to later
+  events; without a year in the interview (its date is usually one) the rule is off.
 - :func:`has_number` says whether a text states a figure or a date.
-- :func:`factoid` combines the two into the confidence feature. It is 1.0 for a party or how-to
-  question, and for a number question whose best-matching passage states no figure. A number
+- :func:`factoid` combines them into the confidence feature. It is 1.0 for a party, how-to or
+  later-events question, and for a number question whose best-matching passage states no figure. A number
   question that the evidence *can* answer ("how many days since the reorganisation?" →
   "200多天") is not flagged. It is 0.0 otherwise.
 
@@ -77,12 +81,38 @@ DECLINE_REASONS = {
              "reasons, not how-tos.",
     "party": "It asks who (a specific person or company); this interview mostly gives views and "
              "reasons, and seldom answers that kind of question.",
+    "later": "It asks about a time after the interview, which cannot speak to later events.",
 }
 
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# "after 2019", "since 2019", "post-2019", "2019年以后/之后/後" (fold()ed: Simplified)
+_AFTER_YEAR = re.compile(r"\b(?:after|since|post-?)\s*((?:19|20)\d\d)\b"
+                         r"|(?<!\d)((?:19|20)\d\d)\s*年?\s*(?:以后|之后|后|至今)")
 
-def asks_for(question: str | None) -> str | None:
-    """``"number"``, ``"party"``, ``"howto"`` or None (an open question: why, how does Tencent,
-    what does he think)."""
+
+def latest_year(texts) -> int | None:
+    """The latest year (1900–2099) that *texts* mention, or None."""
+    years = [int(y) for t in texts for y in _YEAR.findall(t or "")]
+    return max(years) if years else None
+
+
+def asks_later(question: str | None, latest: int | None) -> bool:
+    """Whether *question* asks about a time after *latest*, the interview's latest year: it names
+    a later year, or asks what came after that year (or a later one)."""
+    if latest is None:
+        return False
+    text = fold(question or "")
+    if any(int(y) > latest for y in _YEAR.findall(text)):
+        return True
+    return any(int(a or b) >= latest for a, b in _AFTER_YEAR.findall(text))
+
+
+def asks_for(question: str | None, latest: int | None = None) -> str | None:
+    """``"later"`` (see :func:`asks_later`; only with the interview's *latest* year),
+    ``"number"``, ``"party"``, ``"howto"`` or None (an open question: why, how does Tencent, what
+    does he think)."""
+    if asks_later(question, latest):
+        return "later"
     text = fold(question or "")
     if _PARTY.search(text):
         return "party"
@@ -104,11 +134,11 @@ def has_number(text: str | None) -> bool:
     return bool(_FIGURE.search(fold(text or "")))
 
 
-def factoid(question: str, evidence: str | None) -> float:
-    """1.0 when *question* asks for a party or for instructions, or for a number that *evidence*
-    does not state."""
-    kind = asks_for(question)
-    if kind in ("party", "howto"):
+def factoid(question: str, evidence: str | None, latest: int | None = None) -> float:
+    """1.0 when *question* asks for a party, for instructions or about a time after *latest* (the
+    interview's latest year), or for a number that *evidence* does not state."""
+    kind = asks_for(question, latest)
+    if kind in ("party", "howto", "later"):
         return 1.0
     if kind == "number" and not has_number(evidence or ""):
         return 1.0

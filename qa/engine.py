@@ -24,7 +24,7 @@ import numpy as np
 
 from index.store import Corpus, Indexes, Passage, cleanup_stale, load_or_build
 from qa import config
-from qa.answertype import DECLINE_REASONS, asks_for, factoid
+from qa.answertype import DECLINE_REASONS, asks_for, factoid, latest_year
 from qa.confidence import FEATURES, Calibration, Features, load_calibration
 from qa.config import MODES, check_top_k
 from qa.corpus import (
@@ -163,6 +163,10 @@ class Engine:
         self._neutral = frozenset(names) - self._vocab
         # BM25's idf; a word the interview never uses gets the highest weight (df = 0)
         self._idf = lambda t: math.log((n_docs - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5) + 1)
+        # the interview's latest year (its date, usually): a question about a later year is one it
+        # cannot answer (qa.answertype.asks_later)
+        self.latest_year = latest_year([*interview.context,
+                                         *(f"{p.question} {p.answer}" for p in interview.pairs)])
         self._encode_lock = threading.Lock()
 
     # -- construction -----------------------------------------------------------------------
@@ -342,7 +346,7 @@ class Engine:
             dense=dense, lexical=lexical, order=order, query_tokens=tokens,
             top_vocab=self._lex_vocab[int(np.flatnonzero(self._lex_pos == order[0])[0])],
             idf=self._idf, vocab=self._vocab, neutral=self._neutral, sparse=sparse,
-            factoid=factoid(q, top_evidence.text if top_evidence else None),
+            factoid=factoid(q, top_evidence.text if top_evidence else None, self.latest_year),
             exemplar=exemplar or 0.0,
         )
         confidence = cal.confidence(feats, mode)
@@ -359,15 +363,15 @@ class Engine:
                 evidence=self.indexes.passages[arg[pi]] if arg[pi] >= 0 else None,
                 translation=self.translation.get(pair.id),
             ))
-        code = _decline_reason(q, feats, answered, mode, cal)
+        code = _decline_reason(q, feats, answered, mode, cal, self.latest_year)
         return Answer(question=q, answered=answered,
                       confidence=confidence, hits=tuple(hits), language=detect_language(q),
                       notice=notice, mode=mode, features=feats,
                       reason=REASONS.get(code or ""), reason_code=code)
 
 
-def _decline_reason(q: str, feats: Features, answered: bool, mode: str, cal: Calibration
-                    ) -> str | None:
+def _decline_reason(q: str, feats: Features, answered: bool, mode: str, cal: Calibration,
+                    latest: int | None = None) -> str | None:
     """Why it declined (a key of :data:`REASONS`), only when one signal is *the* reason: the
     answer type (flagged, and the same question without the flag would have been answered), or the
     exemplars (the question is nearer the unanswerable ones, and the model without them would have
@@ -375,7 +379,7 @@ def _decline_reason(q: str, feats: Features, answered: bool, mode: str, cal: Cal
     if answered:
         return None
     if feats.factoid and cal.confidence(replace(feats, factoid=0.0), mode) >= cal.threshold:
-        kind = asks_for(q)
+        kind = asks_for(q, latest)
         return kind if kind in DECLINE_REASONS else None
     generic = cal.without_exemplars()
     # without exemplars, *cal* is already the generic model (and the feature is 0)

@@ -49,11 +49,13 @@ def _by_kind(r: EvalResult) -> list[str]:
     return [f"| {k} | {len(v)} | {_pct(sum(v) / len(v))} |" for k, v in sorted(groups.items())]
 
 
-def _answer_types(results: dict[str, EvalResult]) -> list[str]:
-    """How often the expected-answer-type flag (``factoid``) fires, and what became of those."""
+def _answer_types(results: dict[str, EvalResult], latest: int | None = None) -> list[str]:
+    """How often the expected-answer-type flag (``factoid``) fires, and what became of those;
+    *latest*: the interview's latest year (``Engine.latest_year``)."""
     lines = ["### Expected answer type (`qa/answertype.py`)", "",
-             ("Questions flagged as asking who, how to, or for a figure the evidence lacks, and "
-              "how many of them were declined:"), "",
+             ("Questions flagged as asking who, how to, about a time after the interview "
+              f"(`later`: a year after {latest or 'its latest'}), or for a figure the evidence "
+              "lacks, and how many of them were declined:"), "",
              "| split | kind | in-scope flagged (declined) | out-of-scope flagged (declined) |",
              "|---|---|---|---|"]
     for split in ("test", "dev"):
@@ -61,7 +63,7 @@ def _answer_types(results: dict[str, EvalResult]) -> list[str]:
         for o in results[split].outcomes:
             if not (o.answer.features and o.answer.features.factoid):
                 continue
-            c = counts.setdefault(asks_for(o.item.question) or "?", [0, 0, 0, 0])
+            c = counts.setdefault(asks_for(o.item.question, latest) or "?", [0, 0, 0, 0])
             base = 0 if o.item.expected else 2
             c[base] += 1
             c[base + 1] += not o.answer.answered
@@ -199,7 +201,7 @@ def write_report(engine, directory: str | Path, questions: str | Path) -> Path:
         f"The engine answers when confidence ≥ **{cal.threshold:.3f}**.",
         "",
         *_exemplars(engine, engine.calibration, test),
-        *_answer_types(results),
+        *_answer_types(results, engine.latest_year),
     ]
     for name in _plots(results, cal.threshold, out):
         lines += [f"![{name}]({name})", ""]

@@ -5,7 +5,7 @@ import dataclasses
 
 import pytest
 
-from qa.answertype import DECLINE_REASONS, asks_for, factoid, has_number
+from qa.answertype import DECLINE_REASONS, asks_for, asks_later, factoid, has_number, latest_year
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -79,6 +79,34 @@ def test_has_number(text, expected):
     assert has_number(text) is expected
 
 
+@pytest.mark.parametrize("question, later", [
+    ("腾讯2023年全年营收是多少?", True),
+    ("騰訊在2021年以後有沒有再調整組織?", True),  # 以後 folds to 以后
+    ("Did Tencent Cloud turn profitable after 2019?", True),
+    ("What has CSIG done since 2019?", True),
+    ("Will Tencent Cloud lead the market by 2025?", True),
+    ("2019年后腾讯云盈利了吗", True),
+    ("2019年腾讯云还在亏钱吗?", False),  # the interview's own year
+    ("腾讯2018年的930调整是怎么回事?", False),  # an earlier year
+    ("What has changed since 2018?", False),
+    ("腾讯云有2000多个合作伙伴吗", False),  # a count, not a year: 2000多
+    ("腾讯的20191号文件", False),  # five digits: not a year
+    ("为什么腾讯不做ERP?", False),
+])
+def test_asks_later_against_the_interviews_latest_year(question, later):
+    assert asks_later(question, 2019) is later
+    assert asks_for(question, 2019) == "later" if later else asks_for(question, 2019) != "later"
+    assert not asks_later(question, None)  # no year in the interview: the rule is off
+
+
+def test_latest_year_and_the_later_flag():
+    assert latest_year(["22.05.2019", "從去年9月30日…", "2018年"]) == 2019
+    assert latest_year(["no year here", ""]) is None
+    assert factoid("腾讯2023年的营收是多少?", "腾讯云现在还没有盈利", 2019) == 1.0
+    assert factoid("腾讯2023年的营收是多少?", "2023年营收5000亿元") == 0.0  # no year known
+    assert DECLINE_REASONS["later"].startswith("It asks about a time after the interview")
+
+
 def test_factoid_checks_the_evidence_for_number_questions_only():
     assert factoid("过去多少天了?", "从930调整到现在过去200多天") == 0.0  # the evidence answers it
     assert factoid("腾讯云去年营收多少?", "腾讯云现在还没有盈利") == 1.0
@@ -112,6 +140,8 @@ def test_a_decline_says_why_only_when_the_answer_type_is_the_reason(flag_decides
     assert party.reason == DECLINE_REASONS["party"] and party.reason_code == "party"
     assert engine.ask("How do I register for Tencent Cloud?").to_dict()["reason"] == (
         DECLINE_REASONS["howto"])
+    later = engine.ask("腾讯云在2022年有没有扭亏为盈?")  # the interview is dated 2019
+    assert later.reason_code == "later" and later.reason == DECLINE_REASONS["later"]
     assert engine.ask("腾讯为什么不做ERP?").reason is None  # answered
     # flagged but answered all the same: no reason
     engine.calibration = dataclasses.replace(engine.calibration, bias=20.0)

@@ -18,8 +18,10 @@ def test_quality_floor_held_out_split(real_engine):
     m = evaluate(real_engine, load_questions(split="test"), split="test").metrics
     assert m["recall@1"] >= 0.83
     assert m["recall@1_by_lang"]["en"] >= 0.80
-    assert m["oos_declined_rate"] >= 0.89
-    assert m["inscope_declined_rate"] <= 0.09  # 8.1% now: the off-topic questions got harder
+    # 88.6% / 6.9% now; dev's cross-validation moved the threshold quantile from 5% to 4%
+    # (fewer in-scope declines for fewer off-topic ones), so the off-topic floor is 0.88
+    assert m["oos_declined_rate"] >= 0.88
+    assert m["inscope_declined_rate"] <= 0.08
 
 
 def test_labelled_set_shape():

@@ -380,3 +380,13 @@ def test_bundled_example_questions_get_the_right_exchange(real_engine):
     for question, pair_id in expected.items():
         answer = real_engine.ask(question)
         assert answer.answered and answer.hits[0].pair.id == pair_id, question
+
+
+def test_every_decline_reason_is_translated():
+    from qa.engine import REASONS
+    from ui.i18n import reason
+
+    for code, english in REASONS.items():
+        for language in ("zh-Hans", "zh-Hant"):
+            assert reason(code, english, language) != english, (code, language)
+        assert reason(code, english, "en") == english

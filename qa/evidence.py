@@ -232,9 +232,19 @@ def _edition(language: str, question: str, paragraphs: Sequence[str], terms: Seq
                         best, reason)
 
 
+def highlight_terms(question: str | None) -> tuple[str, ...]:
+    """The question's terms worth marking: its lexical tokens, without single Chinese characters
+    (做, 对, 多, 等: jieba keeps content words such as 腾讯云 or 赚钱 whole, so a lone character is
+    almost always a function word and would be marked all over the answer), unless nothing else
+    is left."""
+    terms = tuple(dict.fromkeys(tokenize(question or "")))
+    words = tuple(t for t in terms if not (len(t) == 1 and _CJK.match(t)))
+    return words or terms
+
+
 def explain(question: str, hit: Hit) -> Evidence:
     """Highlights for *hit* as an answer to *question* (see the module docstring)."""
-    terms = tuple(dict.fromkeys(tokenize(question or "")))
+    terms = highlight_terms(question)
     ev = hit.evidence
     kind = ev.kind if ev is not None else ""
     para = ev.paragraph if ev is not None and kind in ("answer", "answer_en") else None

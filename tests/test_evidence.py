@@ -80,6 +80,14 @@ def test_a_one_character_term_marks_only_a_word_of_its_own():
     assert tokenize("成 做") == ["成", "做"] and marked(text, "成 做") == ["做"]  # 成 only in words
 
 
+def test_lone_chinese_characters_are_not_highlighted_unless_nothing_else_is_left():
+    from qa.evidence import highlight_terms
+
+    assert highlight_terms("腾讯做to B等于对企业多做事情") == ("腾讯", "tob", "等于", "企业", "事情")
+    assert highlight_terms("云") == ("云",)  # the only term: kept
+    assert highlight_terms("") == ()
+
+
 def test_traditional_query_marks_the_same_spans_as_simplified():
     text = "不管是QQ時代還是微信時代,騰訊內部一直有中臺服務內部業務的"
     assert find_terms(text, tokenize("騰訊的中臺")) == find_terms(text, tokenize("腾讯的中台"))

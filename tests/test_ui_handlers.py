@@ -11,7 +11,7 @@ import time
 import pytest
 
 from qa import config
-from qa.engine import Engine
+from qa.engine import Answer, Engine
 from qa.evidence import escape
 from qa.text import to_simplified
 from ui import render
@@ -390,3 +390,27 @@ def test_every_decline_reason_is_translated():
         for language in ("zh-Hans", "zh-Hant"):
             assert reason(code, english, language) != english, (code, language)
         assert reason(code, english, "en") == english
+
+
+def test_an_answer_lists_its_runners_up_folded_and_never_claims_certainty(engine):
+    answer = dataclasses.replace(engine.ask("腾讯会自己做ERP吗", top_k=4), answered=True,
+                                 confidence=0.999)
+    html = render.answer_reply(answer, 0.5)
+    assert "100%" not in html and "99% confidence" not in html and "置信度 99%" in html
+    runners = re.search(r'<details class="runners">(.*?)</details>', html).group(1)
+    assert "其他相近的问答（2 条）" in runners and runners.count("<li>") == 2
+    for hit in answer.hits[1:3]:
+        assert escape(hit.pair.question) in runners
+    assert escape(answer.hits[3].pair.question) not in runners
+    lone = dataclasses.replace(answer, hits=answer.hits[:1])
+    assert "runners" not in render.answer_reply(lone, 0.5)
+
+
+def test_english_notice_starts_with_a_capital_and_labels_cut_at_a_word():
+    answer = Answer(question="x", answered=False, confidence=0.0, hits=(), language="en",
+                    notice="the question was 3000 characters long; only the first 2000 were used")
+    assert "The question was 3000 characters long" in render._answer_notice(answer)
+    label = render._short("How does Tencent decide which industries it has real strengths in "
+                          "and which it leaves to partners?", 66)
+    assert label == "How does Tencent decide which industries it has real strengths in…"
+    assert render._short("騰訊" * 40, 10) == "騰訊騰訊騰訊騰訊騰…"

@@ -29,6 +29,10 @@ from ui.handlers import Handlers
 from ui.page import UNKNOWN
 
 CSS_PATH = Path(__file__).with_name("style.css")
+# Gradio scopes the stylesheet's rules inside its content container, so a rule for the page's own
+# side padding (32 px a side, a sixth of a phone's width) goes into the page head instead.
+HEAD = ("<style>@media (max-width: 640px) { .main.fillable.app { padding-left: 8px !important; "
+        "padding-right: 8px !important; } }</style>")
 QUEUE_CONCURRENCY = 4
 FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Noto Sans CJK TC",
          "Noto Sans CJK SC", "PingFang TC", "Microsoft JhengHei", "sans-serif")
@@ -113,7 +117,8 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
                     examples=[{"text": q, "display_text": q} for q in page.starters] or None,
                 )
                 msg = gr.Textbox(
-                    elem_id="ask-box", show_label=False, lines=1, max_lines=6, autofocus=True,
+                    elem_id="ask-box", label="Your question", show_label=False, lines=1,
+                    max_lines=6, autofocus=True,
                     placeholder="Ask about the interview, in 中文 or English…", submit_btn="Ask",
                 )
                 with gr.Row(equal_height=True):
@@ -179,6 +184,6 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None, *,
     URL; ``demo.block_thread()`` then waits, ``demo.close()`` stops. Never shares publicly."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     demo.launch(server_name=host, server_port=port, share=False, prevent_thread_lock=True,
-                quiet=quiet, theme=theme(), css_paths=[CSS_PATH], footer_links=["api"],
+                quiet=quiet, theme=theme(), css_paths=[CSS_PATH], head=HEAD, footer_links=["api"],
                 ssr_mode=False, show_error=False, **kwargs)
     return str(demo.local_url)

@@ -39,6 +39,7 @@ _ZH: dict[str, str] = {
     "error": "抱歉，回答时出了问题。请重试或换个说法；其他用户不受影响。",
     "error_qa": "抱歉，没能完成：{detail}",
     "reason_exemplar": "这个问题更接近已知超出访谈范围的问题（股价、薪酬、其他公司等），而不是访谈回答过的问题。",
+    "runners_up": "其他相近的问答（{n} 条）",
 }
 
 _EN: dict[str, str] = {
@@ -60,6 +61,7 @@ _EN: dict[str, str] = {
     "offer": "The nearest questions the interviewer did ask are listed here; to read an answer, "
              "press its numbered button below this reply.",
     "chars_in_all": "({n:,} characters in all)",
+    "runners_up": "Other close exchanges ({n})",
     "error": "Sorry, something went wrong while answering. Please try again or rephrase the "
              "question; other users are not affected.",
     "error_qa": "Sorry, that did not work: {detail}",

@@ -21,6 +21,7 @@ from ui.page import Page
 
 USER_ECHO_CHARS = 600  # a very long message is shown shortened in the chat (the engine truncates)
 NEAREST = 3  # follow-up questions offered when the engine abstains
+RUNNERS_UP = 2  # next exchanges listed (folded) under an answer
 
 
 def header(page: Page) -> str:
@@ -39,7 +40,7 @@ def _asker(pair_asker: str, language: str = "en") -> str:
 
 def confidence_badge(confidence: float, threshold: float, language: str = "en") -> str:
     level = "high" if confidence >= max(0.8, threshold) else "mid" if confidence >= threshold else "low"
-    pct = round(100 * confidence)
+    pct = min(99, round(100 * confidence))  # a calibrated estimate is never certain: no "100%"
     return (f'<span class="conf conf-{level}" title="{escape(t("confidence_title", language))}">'
             f'{escape(t("confidence", language, pct=pct))}</span>')
 
@@ -61,7 +62,7 @@ def _answer_notice(answer: Answer) -> str:
     if not answer.notice:
         return ""
     if answer.language == "en":
-        return notice(answer.notice)
+        return notice(answer.notice[:1].upper() + answer.notice[1:])
     return notice(t("truncated", answer.language, max=MAX_QUESTION_CHARS))
 
 
@@ -123,7 +124,31 @@ def answer_reply(answer: Answer, threshold: float, speaker: str = "") -> str:
             f'<div class="ev-q" lang="en">{render_marked(ev.en.question)}</div>'
             f'<div class="ev-a" lang="en">{render_paragraphs(ev.en)}</div></details>')
     parts.append(_why(ev, lang))
+    parts.append(_runners_up(answer))
     return f'<div class="reply">{"".join(parts)}</div>'
+
+
+def _near_items(hits: Sequence[Hit]) -> str:
+    """List items for exchanges offered beside the answer: id, the verbatim question and its
+    English edition."""
+    items = []
+    for hit in hits:
+        en = (f'<span class="near-en">{escape(hit.translation.question)}</span>'
+              if hit.translation else "")
+        items.append(f'<li><span class="pid">{escape(hit.pair.id)}</span>'
+                     f'<span class="near-q">{escape(hit.pair.question)}</span>{en}</li>')
+    return "".join(items)
+
+
+def _runners_up(answer: Answer, limit: int = RUNNERS_UP) -> str:
+    """The next exchanges in the ranking, folded away under the answer (ranks 2, 3, …; the
+    Compare tab shows them side by side with every signal)."""
+    runners = answer.hits[1:1 + limit]
+    if not runners:
+        return ""
+    return (f'<details class="runners"><summary>'
+            f'{escape(t("runners_up", answer.language, n=len(runners)))}</summary>'
+            f'<ol class="nearest" start="2">{_near_items(runners)}</ol></details>')
 
 
 def _nearest(answer: Answer, limit: int = NEAREST) -> list[tuple[Hit, str]]:
@@ -174,14 +199,8 @@ def abstain_reply(answer: Answer, threshold: float, speaker: str = "") -> str:
     parts.append(f'<p class="abstain-msg"><strong>{escape(t("not_covered", lang))}</strong>'
                  f"{gap}{escape(who + offer)}</p>")
     parts.append(decline_reason(answer))
-    items = []
-    for hit, _ in nearest:
-        en = (f'<span class="near-en">{escape(hit.translation.question)}</span>'
-              if hit.translation else "")
-        items.append(f'<li><span class="pid">{escape(hit.pair.id)}</span>'
-                     f'<span class="near-q">{escape(hit.pair.question)}</span>{en}</li>')
-    if items:
-        parts.append(f'<ol class="nearest">{"".join(items)}</ol>')
+    if nearest:
+        parts.append(f'<ol class="nearest">{_near_items([hit for hit, _ in nearest])}</ol>')
     return f'<div class="reply abstain">{"".join(parts)}</div>'
 
 
@@ -288,8 +307,17 @@ def _move(base: dict[str, int], hit: Hit) -> str:
 
 
 def _short(text: str, n: int = 48) -> str:
+    """*text* in at most *n* characters; a cut inside an English word backs off to the space
+    before it (Chinese has no spaces: any character boundary will do)."""
     text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "…"
+    if len(text) <= n:
+        return text
+    cut = text[: n - 1]
+    if text[n - 1].isascii() and text[n - 1].isalnum() and cut[-1:].isascii() and " " in cut:
+        space = cut.rindex(" ")
+        if space >= (n - 1) * 2 // 3:  # not when that would drop a third of the room
+            cut = cut[:space]
+    return cut.rstrip(" ,;:") + "…"
 
 
 def _hue(pair_id: str) -> int:

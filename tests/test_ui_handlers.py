@@ -2,6 +2,7 @@
 (except for the bundled example questions, which are checked on the real model)."""
 
 import dataclasses
+import html
 import json
 import re
 import shutil
@@ -13,7 +14,7 @@ import pytest
 from qa import config
 from qa.engine import Answer, Engine
 from qa.evidence import escape
-from qa.text import to_simplified
+from qa.text import detect_language, to_simplified, to_traditional
 from ui import render
 from ui.handlers import EMPTY_PROMPT, Handlers
 from ui.page import BUNDLED, UNKNOWN
@@ -124,11 +125,16 @@ def test_abstention_says_not_covered_and_offers_nearest_questions(handlers, engi
     for i, (option, question) in enumerate(zip(reply["options"], listed, strict=True), 1):
         assert option["label"].startswith(f"{i}. ")
         assert escape(option["value"]) == " ".join(question.split())
-    # a Chinese query gets the Chinese wording of the nearest questions, in the list's order
-    reply = handlers.respond("今天天气怎么样", [])[1][-1]
+    # a Traditional query gets the verbatim wording of the nearest questions, in the list's
+    # order; a Simplified one the same questions in Simplified script
+    reply = handlers.respond("今天天氣怎麼樣", [])[1][-1]
     assert all(o["value"] in questions for o in reply["options"])
     listed = re.findall(r'<span class="near-q">(.*?)</span>', reply["content"])
     assert [escape(o["value"]) for o in reply["options"]] == [" ".join(q.split()) for q in listed]
+    reply = handlers.respond("今天天气怎么样", [])[1][-1]
+    listed = re.findall(r'<span class="near-q">(.*?)</span>', reply["content"])
+    assert [escape(o["value"]) for o in reply["options"]] == [
+        escape(to_simplified(" ".join(html.unescape(q).split()))) for q in listed]
 
 
 def test_a_reply_speaks_the_language_of_the_question(handlers, engine):
@@ -163,6 +169,10 @@ def test_clicking_a_follow_up_asks_it(handlers, engine):
     option = history[-1]["options"][0]["value"]
     _, history = handlers.respond(option, history)
     assert len(history) == 4 and escape(option) in history[2]["content"]
+    # offered in the asker's script, so the reply to the click stays in it
+    assert option == to_simplified(option) and option != to_traditional(option)
+    _, english = handlers.respond("What is the weather like today?", [])
+    assert all(detect_language(o["value"]) == "en" for o in english[-1]["options"])
 
 
 def test_html_in_a_question_is_shown_as_text(handlers):

@@ -29,6 +29,12 @@ from ui.handlers import Handlers
 from ui.page import UNKNOWN
 
 CSS_PATH = Path(__file__).with_name("style.css")
+COMPARE_LEGEND = (
+    "**fused**: the ranking score (a learned mix of the others; only the order matters, so it can "
+    "be negative) · **dense**: cosine between the question and the exchange's closest passage · "
+    "**lexical**: BM25 over shared words · **latent terms**: the model's weighted vocabulary "
+    "overlap · **#n**: where that signal alone would rank this exchange (\"no match\": it shares "
+    "no word with the question)")
 # Gradio scopes the stylesheet's rules inside its content container, so a rule for the page's own
 # side padding (32 px a side, a sixth of a phone's width) goes into the page head instead.
 HEAD = ("<style>@media (max-width: 640px) { .main.fillable.app { padding-left: 8px !important; "
@@ -139,6 +145,7 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
                                  samples=[[q] for q in page.compare_examples], label="Try",
                                  elem_id="compare-examples", visible=bool(page.compare_examples))
                 gr.Markdown("### Top answers side by side (hybrid retrieval)")
+                gr.Markdown(COMPARE_LEGEND, elem_classes="legend")
                 cards = gr.HTML(elem_id="compare-cards")
                 gr.Markdown("### The same question under each retrieval mode")
                 modes = gr.HTML(elem_id="compare-modes")

@@ -152,13 +152,16 @@ def _runners_up(answer: Answer, limit: int = RUNNERS_UP) -> str:
 
 
 def _nearest(answer: Answer, limit: int = NEAREST) -> list[tuple[Hit, str]]:
-    """The hits offered after an abstention, each with the question a click on it asks (the
-    English wording for an English query), without repeating a question."""
+    """The hits offered after an abstention, each with the question a click on it asks, in the
+    asker's language so that the reply stays in it (the English wording for an English query,
+    the Simplified script for a Simplified one), without repeating a question."""
     out, seen = [], set()
     for hit in answer.hits[:limit]:
         q = hit.pair.question
         if answer.language == "en" and hit.translation:
             q = hit.translation.question
+        elif answer.language == "zh-Hans":
+            q = to_simplified(q)
         q = " ".join(q.split())
         if q not in seen:
             seen.add(q)

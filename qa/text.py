@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from qa.config import DATA_DIR
 
@@ -143,7 +143,7 @@ def tokenize(text: str) -> list[str]:
 _EN_WORD = re.compile(r"[A-Za-z][a-z]+")  # a word, not an acronym (ERP, CSIG, B)
 
 
-@lru_cache(maxsize=2)
+@cache  # one converter per config for the process (not a result cache: benchmarks keep it)
 def _s2t(config: str = "s2t"):
     import opencc
 

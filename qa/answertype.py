@@ -84,15 +84,38 @@ DECLINE_REASONS = {
     "later": "It asks about a time after the interview, which cannot speak to later events.",
 }
 
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-# "after 2019", "since 2019", "post-2019", "2019年以后/之后/後" (fold()ed: Simplified)
-_AFTER_YEAR = re.compile(r"\b(?:after|since|post-?)\s*((?:19|20)\d\d)\b"
-                         r"|(?<!\d)((?:19|20)\d\d)\s*年?\s*(?:以后|之后|后|至今)")
+# A year, not a count or a code: no digit, separator or range mark before it ("400-2020-1234",
+# "2018-2020", "2019至2020年", "1:2025", "1.2020"; a date such as "22.05.2019" is read by _DATE
+# first), no count unit or digit group after it ("2050多个", "2030名", "2030%", "2020-06"); not
+# one that bounds a time before it ("before 2020", "2020年以前", "until 2020", "2020前后"). Run on
+# fold()ed text (Simplified, half-width, lower case).
+_YEAR = re.compile(
+    r"(?<![\d:\-–~/至])(?<!\d\.)(?<!before )(?<!until )(?<!prior to )(?<!\bto )"
+    r"((?:19|20)\d\d)(?![\d%:\-–~/]|\.\d)"
+    r"(?!\s*(?:多|万|亿|千|百|个|家|名|位|人|元|块|倍|件|台|次|percent|\s*年?\s*(?:以前|之前|前)))"
+)
+# what came after a year: "after 2019", "since 2019", "post-2019", "2019年以后 / 之后 / 后 /
+# 以来 / 起 / 往后 / 至今", also from its end or a month of it ("2019年底以后", "2019年5月之后");
+# 后 not as in 后台 / 后端 / 后面
+_AFTER_YEAR = re.compile(
+    r"\b(?:after|since|post-?)\s*((?:19|20)\d\d)\b"
+    r"|(?<!\d)((?:19|20)\d\d)\s*年?\s*(?:底|末|\d{1,2}\s*月(?:份)?)?\s*"
+    r"(?:以后|之后|以来|往后|至今|起|后(?![台端面续]))"
+)
+
+
+_DATE = re.compile(r"(?<![\d.:/-])\d{1,2}[./-]\d{1,2}[./-]((?:19|20)\d\d)(?![\d.:/-])")
+
+
+def _years(text: str) -> list[int]:
+    """The years *text* (already folded) names: dates "22.05.2019" / "5/22/2019" included."""
+    return [int(y) for y in _YEAR.findall(_DATE.sub(r" \1 ", text))]
 
 
 def latest_year(texts) -> int | None:
-    """The latest year (1900–2099) that *texts* mention, or None."""
-    years = [int(y) for t in texts for y in _YEAR.findall(t or "")]
+    """The latest year (1900–2099) that *texts* mention, read as :func:`asks_later` reads a
+    question (folded; counts and codes are not years), or None."""
+    years = [y for t in texts for y in _years(fold(t or ""))]
     return max(years) if years else None
 
 
@@ -102,7 +125,7 @@ def asks_later(question: str | None, latest: int | None) -> bool:
     if latest is None:
         return False
     text = fold(question or "")
-    if any(int(y) > latest for y in _YEAR.findall(text)):
+    if any(y > latest for y in _years(text)):
         return True
     return any(int(a or b) >= latest for a, b in _AFTER_YEAR.findall(text))
 

@@ -767,6 +767,9 @@ def check_out(path: Path) -> str:
                       f"{path / 'benchmarks.md'}")
     if not path.exists():
         return ""
+    if not path.is_file():  # /dev/null, a FIFO…: a replace would swap the device for a file
+        raise QAError(f"--out {path} is not a regular file; give a Markdown file, e.g. the "
+                      f"default docs/benchmarks.md")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -130,13 +130,14 @@ def _signal_ranks(hit: dict) -> str:
     """Where each retrieval signal alone ranked this exchange, e.g. ``dense #2 · lexical #1``.
     A word-matching signal that found nothing in it says so instead of a rank: when no exchange
     shares a word with the question, all tie at "#1", which would read as agreement."""
+    from qa.fusion import signal_rank
+
     scores = hit.get("scores") or {}
     parts = []
     for name in ("dense", "lexical", "sparse"):
-        if f"{name}_rank" not in scores:
-            continue
-        matched = name == "dense" or scores.get(name, 0.0) > 0
-        parts.append(f"{name} #{scores[f'{name}_rank']}" if matched else f"{name}: no match")
+        if f"{name}_rank" in scores:
+            rank = signal_rank(scores, name)
+            parts.append(f"{name} #{rank}" if rank is not None else f"{name}: no match")
     return " · ".join(parts)
 
 
@@ -214,8 +215,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def _stdin_batches(stream: TextIO, size: int = 64) -> Iterator[list[str]]:
     """The non-blank lines of *stream*. From a file, in batches of *size* (encoded together);
-    from a pipe or a terminal, one line at a time, so each answer appears as soon as its question
-    has been typed or sent, not at the end of the input."""
+    from a pipe, one line at a time, so each answer appears as soon as its question has been
+    sent, not at the end of the input."""
     try:
         regular = stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
     except (AttributeError, OSError, ValueError):  # e.g. io.StringIO in tests
@@ -310,8 +311,8 @@ def _top_k(text: str) -> int:
         k = 0
     if k < 1:
         raise argparse.ArgumentTypeError(
-            f"must be a whole number from 1 to the number of exchanges (13 in the bundled "
-            f"interview), not {text!r}; e.g. --top-k 3")
+            f"must be a whole number of at least 1 (above the number of exchanges, all are "
+            f"returned), not {text!r}; e.g. --top-k 3")
     return k
 
 

@@ -49,11 +49,15 @@ REASONS = {**DECLINE_REASONS,
 MAX_QUESTION_CHARS = 2000
 DENSE_TOP_N = 3
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Invisible format characters (Unicode category Cf) that copy-paste brings along: soft hyphen,
-# zero-width space / joiners, direction marks and embeddings, word joiner, BOM. Removed, not
-# spaced: "中\u200b台" is 中台.
-_FORMAT = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
-                     "\ufeff\ufff9-\ufffb]")
+# Invisible characters that copy-paste brings along: every format character (Unicode category
+# Cf: soft hyphen, zero-width space and joiners, direction marks, word joiner, BOM, tags…),
+# variation selectors, and the blank-looking Hangul fillers and Braille blank. Removed, not
+# spaced: "中\u200b台" is 中台. tests/test_engine.py checks the Cf part against unicodedata.
+_FORMAT = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+    "\ufe00-\ufe0f\U000e0100-\U000e01ef\u115f\u1160\u3164\uffa0\u2800]")
 
 
 @dataclass(frozen=True)

@@ -107,15 +107,16 @@ def _record(rec: object, path: Path, line: int) -> Labelled:
         raise QAError(f"{where}: field 'expected' must be a pair id such as \"p01\" "
                       f"(see `python -m qa pairs`), or null for a question the interview does "
                       f"not cover, not {expected!r}")
-    for k in OPTIONAL:
-        if not isinstance(rec.get(k, ""), str):
-            raise QAError(f"{where}: field {k!r} must be text, not {rec[k]!r:.40}")
-    split = rec.get("split", "")
+    opt = {k: "" if rec.get(k) is None else rec[k] for k in OPTIONAL}  # null = left out
+    for k, v in opt.items():
+        if not isinstance(v, str):
+            raise QAError(f"{where}: field {k!r} must be text (or null), not {v!r:.40}")
+    split = opt["split"]
     if split and split not in SPLITS:
         raise QAError(f"{where}: field 'split' must be 'dev' or 'test' (or left out), "
                       f"not {split!r}")
-    return Labelled(str(qid), question, rec.get("lang", ""), expected, rec.get("kind", ""),
-                    split, source=str(path), line=line)
+    return Labelled(str(qid), question, opt["lang"], expected, opt["kind"], split,
+                    source=str(path), line=line)
 
 
 def load_questions(path: str | Path = DEFAULT_QUESTIONS, split: str = "all") -> list[Labelled]:
@@ -128,6 +129,7 @@ def load_questions(path: str | Path = DEFAULT_QUESTIONS, split: str = "all") -> 
     if not path.exists():
         raise QAError(f"labelled question file not found: {path}")
     items = []
+    first_line: dict[str, int] = {}
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
@@ -136,7 +138,12 @@ def load_questions(path: str | Path = DEFAULT_QUESTIONS, split: str = "all") -> 
         except ValueError as exc:
             raise QAError(f"{path}:{n}: not valid JSON ({exc}). Each line must be one object; "
                           f"{_FIELDS}") from exc
-        items.append(_record(rec, path, n))
+        item = _record(rec, path, n)
+        if item.id in first_line:
+            raise QAError(f"{path}:{n}: id {item.id!r} is already used on line "
+                          f"{first_line[item.id]}; every question needs its own id")
+        first_line[item.id] = n
+        items.append(item)
     if split != "all":
         items = [i for i in items if i.split == split]
     if not items:

@@ -217,7 +217,10 @@ def best_sentences(text: str, query_terms: Sequence[str], limit: int = 2) -> tup
 
 # -- one edition --------------------------------------------------------------------------------
 def _edition(language: str, question: str, paragraphs: Sequence[str], terms: Sequence[str],
-             dense_paragraph: int | None, dense_reason: str) -> TextEvidence:
+             dense_paragraph: int | None, dense_reason: str,
+             marks: Sequence[str] | None = None) -> TextEvidence:
+    """*terms* choose the best paragraph and sentences; *marks* (default: *terms*) are marked."""
+    marks = terms if marks is None else marks
     if dense_paragraph is not None and 0 <= dense_paragraph < len(paragraphs):
         best, reason = dense_paragraph, dense_reason
     else:
@@ -227,35 +230,42 @@ def _edition(language: str, question: str, paragraphs: Sequence[str], terms: Seq
     marked = []
     for i, text in enumerate(paragraphs):
         sentences = best_sentences(text, terms) if i == best else ()
-        marked.append(Marked(text, find_terms(text, terms), sentences))
-    return TextEvidence(language, Marked(question, find_terms(question, terms)), tuple(marked),
+        marked.append(Marked(text, find_terms(text, marks), sentences))
+    return TextEvidence(language, Marked(question, find_terms(question, marks)), tuple(marked),
                         best, reason)
 
 
+# Single characters that the stop-word list keeps (they matter to BM25 as parts of phrases) but
+# that say nothing as a highlight: marked, they would light up every paragraph.
+_FUNCTION_CHARS = frozenset("做对多等有是在会要能就也都还很把被给让用从到说去来上下里个这那不没又再才只更"
+                            "最太已将并而或及以为于之其此该各每某些")
+
+
 def highlight_terms(question: str | None) -> tuple[str, ...]:
-    """The question's terms worth marking: its lexical tokens, without single Chinese characters
-    (做, 对, 多, 等: jieba keeps content words such as 腾讯云 or 赚钱 whole, so a lone character is
-    almost always a function word and would be marked all over the answer), unless nothing else
-    is left."""
+    """The question's terms worth marking: its lexical tokens without single-character function
+    words (做, 对, 多, 等), unless nothing else is left. Content characters (云, 钱) stay."""
     terms = tuple(dict.fromkeys(tokenize(question or "")))
-    words = tuple(t for t in terms if not (len(t) == 1 and _CJK.match(t)))
+    words = tuple(t for t in terms if t not in _FUNCTION_CHARS)
     return words or terms
 
 
 def explain(question: str, hit: Hit) -> Evidence:
-    """Highlights for *hit* as an answer to *question* (see the module docstring)."""
-    terms = highlight_terms(question)
+    """Highlights for *hit* as an answer to *question* (see the module docstring). Every term
+    of the question chooses the paragraph and sentences; :func:`highlight_terms` are marked."""
+    terms = tuple(dict.fromkeys(tokenize(question or "")))
+    marks = highlight_terms(question)
     ev = hit.evidence
     kind = ev.kind if ev is not None else ""
     para = ev.paragraph if ev is not None and kind in ("answer", "answer_en") else None
     reason = {"answer": "dense", "answer_en": "dense-en"}.get(kind, "lexical")
-    zh = _edition("zh-Hant", hit.pair.question, hit.pair.answer_paragraphs, terms, para, reason)
+    zh = _edition("zh-Hant", hit.pair.question, hit.pair.answer_paragraphs, terms, para, reason,
+                  marks)
     en = None
     if hit.translation is not None:
         tr = hit.translation
         en = _edition("en", tr.question, tr.answer_paragraphs, terms, para,
-                      "dense" if kind == "answer_en" else reason)
-    return Evidence(question or "", terms, zh, en)
+                      "dense" if kind == "answer_en" else reason, marks)
+    return Evidence(question or "", marks, zh, en)
 
 
 # -- HTML ---------------------------------------------------------------------------------------

@@ -15,6 +15,17 @@ from collections.abc import Mapping
 import numpy as np
 
 
+def signal_rank(scores: Mapping[str, float], name: str) -> int | None:
+    """Where signal *name* alone ranked an exchange (a hit's ``scores``: ``dense``,
+    ``dense_rank``…), or None when a word-matching signal (lexical, sparse) found nothing in it:
+    every such exchange ties at rank 1, which would read as agreement."""
+    if f"{name}_rank" not in scores:
+        return None
+    if name != "dense" and scores.get(name, 0.0) <= 0:
+        return None
+    return int(scores[f"{name}_rank"])
+
+
 def ranks(scores: np.ndarray) -> np.ndarray:
     """1-based rank of each entry, highest score first; equal scores share the best rank."""
     s = np.asarray(scores, dtype=np.float64)

@@ -92,6 +92,19 @@ def test_has_number(text, expected):
     ("腾讯云有2000多个合作伙伴吗", False),  # a count, not a year: 2000多
     ("腾讯的20191号文件", False),  # five digits: not a year
     ("为什么腾讯不做ERP?", False),
+    # counts, codes and ranges are not years; a year that bounds a time before it is not later
+    ("腾讯云有2050多个合作伙伴吗", False),
+    ("CSIG有2030名员工吗", False),
+    ("Did revenue grow 2030%?", False),
+    ("客服电话 400-2020-1234", False),
+    ("腾讯会在2020年以前做ERP吗", False),
+    ("Will Tencent build an ERP before 2020?", False),
+    ("2018-2020年腾讯云的战略", False),
+    ("2019年后台系统怎么升级", False),  # 后台, not "after"
+    ("湯道生預測雲端市場到2025年會有多大?", True),  # 到 = by
+    ("2019年以來騰訊雲有什麼變化?", True),
+    ("从2019年底以后发生了什么", True),
+    ("What did CSIG announce on 22.05.2021?", True),
 ])
 def test_asks_later_against_the_interviews_latest_year(question, later):
     assert asks_later(question, 2019) is later
@@ -102,6 +115,8 @@ def test_asks_later_against_the_interviews_latest_year(question, later):
 def test_latest_year_and_the_later_flag():
     assert latest_year(["22.05.2019", "從去年9月30日…", "2018年"]) == 2019
     assert latest_year(["no year here", ""]) is None
+    assert latest_year(["22.05.2019", "服务了2050万用户"]) == 2019  # a count is not a year
+    assert latest_year(["２０１９年５月"]) == 2019  # full-width digits, as questions are read
     assert factoid("腾讯2023年的营收是多少?", "腾讯云现在还没有盈利", 2019) == 1.0
     assert factoid("腾讯2023年的营收是多少?", "2023年营收5000亿元") == 0.0  # no year known
     assert DECLINE_REASONS["later"].startswith("It asks about a time after the interview")

@@ -151,7 +151,7 @@ def test_top_k_below_1_is_a_usage_error(value):
     got = run_qa("ask", "--top-k", value, "ERP", timeout=60)
     assert got.returncode == 2 and got.stdout == ""
     last = got.stderr.strip().splitlines()[-1]
-    assert "--top-k" in last and "whole number from 1" in last and repr(value) in last
+    assert "--top-k" in last and "whole number of at least 1" in last and repr(value) in last
 
 
 @pytest.mark.parametrize("value", ["abc", "0", "2.5"])
@@ -291,18 +291,27 @@ def test_text_output_labels_answers_with_the_interviews_own_speaker(tmp_path, ca
     assert "  Lee:" in capsys.readouterr().out
 
 
-def _popen_qa(*args: str) -> subprocess.Popen:
+def _popen_qa(*args: str, stdin=subprocess.PIPE) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
-    return subprocess.Popen([sys.executable, "-m", "qa", *args], stdin=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "qa", *args], stdin=stdin,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
                             env=env)
 
 
-def test_a_reader_that_goes_away_ends_the_run_quietly():
-    # `qa ask --json < questions.txt | head -1`: 100 answers (several KB each) overflow the pipe
-    p = _popen_qa("ask", "--json")
-    p.stdin.write("腾讯会自己做ERP吗\n" * 100)
-    p.stdin.close()
+@pytest.mark.parametrize("source", ["pipe", "file"])
+def test_a_reader_that_goes_away_ends_the_run_quietly(source, tmp_path):
+    # `... | qa ask --json | head -1` and `qa ask --json < questions.txt | head -1` (batches):
+    # 200 answers (several KB each) overflow the pipe
+    questions = "腾讯会自己做ERP吗\n" * 200
+    if source == "file":
+        path = tmp_path / "questions.txt"
+        path.write_text(questions, encoding="utf-8")
+        with path.open(encoding="utf-8") as f:
+            p = _popen_qa("ask", "--json", stdin=f)
+    else:
+        p = _popen_qa("ask", "--json")
+        p.stdin.write(questions)
+        p.stdin.close()
     first = p.stdout.readline()
     p.stdout.close()
     try:

@@ -150,3 +150,14 @@ def test_every_mode_the_cli_offers_is_one_the_engine_serves(real_engine):
     assert tuple(offered) == real_engine.modes  # the default model has the sparse head
     for mode in offered:
         assert real_engine.ask("腾讯会自己做ERP吗", mode=mode).hits
+
+
+def test_every_format_character_is_stripped_from_a_question():
+    import sys
+    import unicodedata
+
+    from qa.engine import clean_question
+
+    cf = "".join(chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf")
+    assert clean_question(f"中{cf}台")[0] == "中台"
+    assert clean_question("\ufe0f\u3164\u2800")[0] == ""  # variation selector, fillers: blank

@@ -103,3 +103,19 @@ def test_optional_fields_may_be_left_out(tmp_path):
     minimal = {"id": 5, "question": "Why?", "expected": None}
     [item] = load_questions(_file(tmp_path, json.dumps(minimal)))
     assert (item.id, item.expected, item.lang, item.kind, item.split) == ("5", None, "", "", "")
+
+
+def test_a_null_optional_field_counts_as_left_out(tmp_path):
+    nulls = {"id": "q1", "question": "Why?", "expected": "p01", "lang": None, "kind": None,
+             "split": None}
+    [item] = load_questions(_file(tmp_path, json.dumps(nulls)))
+    assert (item.lang, item.kind, item.split) == ("", "", "")
+    with pytest.raises(QAError, match="no labelled questions"):  # in no split but "all"
+        load_questions(_file(tmp_path, json.dumps(nulls)), split="dev")
+
+
+def test_a_repeated_id_is_refused_naming_both_lines(tmp_path):
+    a = {"id": "q1", "question": "Why?", "expected": "p01"}
+    b = {"id": "q1", "question": "How?", "expected": None}
+    with pytest.raises(QAError, match=r":2: id 'q1' is already used on line 1"):
+        load_questions(_file(tmp_path, json.dumps(a) + "\n" + json.dumps(b)))

@@ -2,6 +2,7 @@
 
 from html.parser import HTMLParser
 from pathlib import Path
+from types import SimpleNamespace as NS
 
 import pytest
 
@@ -80,12 +81,19 @@ def test_a_one_character_term_marks_only_a_word_of_its_own():
     assert tokenize("成 做") == ["成", "做"] and marked(text, "成 做") == ["做"]  # 成 only in words
 
 
-def test_lone_chinese_characters_are_not_highlighted_unless_nothing_else_is_left():
+def test_single_character_function_words_are_not_highlighted_but_still_choose():
     from qa.evidence import highlight_terms
 
     assert highlight_terms("腾讯做to B等于对企业多做事情") == ("腾讯", "tob", "等于", "企业", "事情")
-    assert highlight_terms("云") == ("云",)  # the only term: kept
+    assert highlight_terms("腾讯 云 的 优势") == ("腾讯", "云", "优势")  # a content character stays
+    assert highlight_terms("做") == ("做",)  # the only term: kept
     assert highlight_terms("") == ()
+    # every term still chooses the paragraph: 做 alone picks the one that uses it, unmarked there
+    hit = NS(pair=NS(question="問?", answer_paragraphs=("我們不賣東西。", "騰訊要做的事。")),
+             evidence=None, translation=None)
+    ev = explain("腾讯 做", hit)
+    assert ev.zh.best_paragraph == 1
+    assert [ev.zh.paragraphs[1].text[s:e] for s, e in ev.zh.paragraphs[1].terms] == ["騰訊"]
 
 
 def test_traditional_query_marks_the_same_spans_as_simplified():

@@ -131,3 +131,15 @@ def test_bench_updates_its_own_document_and_starts_empty_ones(tmp_path):
     write_section(marked, "speed", "FRESH", "m")
     text = marked.read_text(encoding="utf-8")
     assert "Intro by hand." in text and "FRESH" in text and "old" not in text
+
+
+def test_bench_refuses_an_out_path_that_is_not_a_regular_file():
+    from pathlib import Path
+
+    import pytest
+
+    from qa.bench import check_out
+    from qa.errors import QAError
+
+    with pytest.raises(QAError, match="not a regular file"):
+        check_out(Path("/dev/null"))

@@ -33,8 +33,8 @@ COMPARE_LEGEND = (
     "**fused**: the ranking score (a learned mix of the others; only the order matters, so it can "
     "be negative) · **dense**: cosine between the question and the exchange's closest passage · "
     "**lexical**: BM25 over shared words · **latent terms**: the model's weighted vocabulary "
-    "overlap · **#n**: where that signal alone would rank this exchange (\"no match\": it shares "
-    "no word with the question)")
+    "overlap · **#n**: where that signal alone would rank this exchange (\"no match\": that "
+    "signal found nothing of the question in it)")
 # Gradio scopes the stylesheet's rules inside its content container, so a rule for the page's own
 # side padding (32 px a side, a sixth of a phone's width) goes into the page head instead.
 HEAD = ("<style>@media (max-width: 640px) { .main.fillable.app { padding-left: 8px !important; "

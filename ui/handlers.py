@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from qa.config import check_top_k
 from qa.engine import Engine, clean_question
 from qa.errors import QAError
 from qa.text import detect_language
@@ -141,8 +142,16 @@ class Handlers:
         if question is not None and not isinstance(question, str):
             error = (f"the question must be text (a JSON string), not "
                      f"{type(question).__name__}; e.g. \"腾讯会自己做ERP吗\"")
-        else:
-            result, error = _attempt(lambda: self.engine.ask(question or "", top_k=_k(top_k)))
+        else:  # top_k as qa.ask takes it (a JSON client may send 3.0 for 3)
+            if isinstance(top_k, float) and top_k.is_integer():
+                top_k = int(top_k)
+            try:
+                check_top_k(top_k)
+                error = None
+            except (TypeError, ValueError) as exc:
+                error = str(exc)
+            if error is None:
+                result, error = _attempt(lambda: self.engine.ask(question or "", top_k=top_k))
         if error is not None:
             import gradio as gr
 

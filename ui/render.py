@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from qa.corpus import PairTranslation
 from qa.engine import MAX_QUESTION_CHARS, Answer, Hit
 from qa.evidence import Evidence, TextEvidence, escape, explain, render_marked, render_paragraphs
+from qa.fusion import signal_rank
 from qa.parsing import Interview
 from qa.text import detect_language, to_simplified
 from ui.i18n import reason as localised_reason
@@ -218,11 +219,9 @@ def _score(x: float) -> str:
 
 
 def _rank(scores: dict, name: str) -> str:
-    """``#3``, or "no match" for a word-matching signal that found nothing in this exchange (all
-    such exchanges tie at #1, which would read as agreement)."""
-    if name != "dense" and scores[name] <= 0:
-        return "no match"
-    return f"#{int(scores[f'{name}_rank'])}"
+    """``#3``, or "no match" (:func:`qa.fusion.signal_rank`)."""
+    rank = signal_rank(scores, name)
+    return f"#{rank}" if rank is not None else "no match"
 
 
 def _signal_chips(hit: Hit) -> str:

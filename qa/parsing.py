@@ -235,19 +235,26 @@ def parse_article(
     return Interview(tuple(pairs), tuple(context), source, tuple(speakers))
 
 
-def parse_records(records: Sequence[dict], source: str = "") -> Interview:
+def parse_records(records: Sequence[dict], source: str = "",
+                  where: Sequence[str] | None = None) -> Interview:
     """Pairs from ``{question, answer[, section, id, asker, answerer]}`` records (answer: str or
-    list)."""
+    list). *where* names each record in messages ("line 4" in a .jsonl file; default
+    "record N")."""
+    def at(i: int) -> str:
+        return where[i - 1] if where is not None else f"record {i}"
+
     pairs: list[QAPair] = []
     speakers: list[str] = []
     records_of: dict[str, list[int]] = {}  # pair id -> the (1-based) records that gave it
     for i, rec in enumerate(records, 1):
         if not isinstance(rec, dict):
-            raise InterviewParseError(f"record {i} is not an object with question and answer")
+            raise InterviewParseError(
+                f"{source or 'input'}: {at(i)} is not an object with \"question\" and "
+                f"\"answer\" (it is {type(rec).__name__} {rec!r:.40})")
         q, a = rec.get("question"), rec.get("answer")
         if not q or not str(q).strip():
             if a:
-                log.warning("record %d has an answer but no question; skipped", i)
+                log.warning("%s: %s has an answer but no question; skipped", source, at(i))
             continue
         if isinstance(a, str):
             paras = tuple(p.strip() for p in re.split(r"\n\s*\n", a) if p.strip())
@@ -256,7 +263,7 @@ def parse_records(records: Sequence[dict], source: str = "") -> Interview:
         else:
             paras = ()
         if not paras:
-            log.warning("record %d has a question but no answer; skipped", i)
+            log.warning("%s: %s has a question but no answer; skipped", source, at(i))
             continue
         pid = str(rec.get("id") or f"p{len(pairs) + 1:02d}")
         records_of.setdefault(pid, []).append(i)
@@ -269,10 +276,10 @@ def parse_records(records: Sequence[dict], source: str = "") -> Interview:
         )
     if not pairs:
         raise InterviewParseError(f"no question/answer records found in {source or 'input'}")
-    dups = {pid: at for pid, at in records_of.items() if len(at) > 1}
+    dups = {pid: ix for pid, ix in records_of.items() if len(ix) > 1}
     if dups:
-        named = ", ".join(f"{pid!r} (records {', '.join(map(str, at[:-1]))} and {at[-1]})"
-                          for pid, at in list(dups.items())[:10])
+        named = ", ".join(f"{pid!r} ({', '.join(at(i) for i in ix[:-1])} and {at(ix[-1])})"
+                          for pid, ix in list(dups.items())[:10])
         more = f" and {len(dups) - 10} more" if len(dups) > 10 else ""
         raise InterviewParseError(
             f"duplicate pair ids in {source or 'input'}: {named}{more}; every record's \"id\" "
@@ -316,12 +323,15 @@ def load_interview(path: str | Path, **labels: Sequence[str]) -> Interview:
     suffix = path.suffix.lower()
     if suffix in (".json", ".jsonl"):
         try:
+            where = None
             if suffix == ".jsonl":
-                records = [json.loads(line) for line in text.splitlines() if line.strip()]
+                lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+                where = [f"line {n}" for n, _ in lines]
+                records = [json.loads(line) for _, line in lines]
             else:
                 data = json.loads(text)
                 records = _json_records(data, path)
         except json.JSONDecodeError as exc:
             raise InterviewParseError(f"{path} is not valid JSON: {exc}") from exc
-        return parse_records(records, source=str(path))
+        return parse_records(records, source=str(path), where=where)
     return parse_article(text, source=str(path), **labels)

@@ -156,9 +156,18 @@ def test_duplicate_pair_ids_are_named(tmp_path):
         load_interview(f)
     msg = str(err.value)
     assert "dup.json" in msg
-    assert "'a1' (records 1 and 3)" in msg and "'p04' (records 4 and 5)" in msg
+    assert "'a1' (record 1 and record 3)" in msg and "'p04' (record 4 and record 5)" in msg
     assert "'b2'" not in msg
     assert "unique" in msg
+    # a .jsonl file: its lines, blank ones counted, as an editor numbers them
+    lines = [json.dumps(recs[0]), "", json.dumps(recs[1]), json.dumps(recs[2])]
+    f = tmp_path / "dup.jsonl"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InterviewParseError, match=r"'a1' \(line 1 and line 4\)"):
+        load_interview(f)
+    f.write_text(json.dumps(recs[0]) + "\n\n\n" + '"oops"' + "\n", encoding="utf-8")
+    with pytest.raises(InterviewParseError, match=r"dup\.jsonl: line 4 is not an object"):
+        load_interview(f)
 
 
 def test_json_object_without_pairs_explains_the_shape(tmp_path):

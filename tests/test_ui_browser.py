@@ -261,3 +261,26 @@ def test_compare_fits_a_phone_and_cards_are_not_clipped(phone, shots):
         .every(c => c.scrollHeight <= c.clientHeight + 1)""")
     assert phone.locator("#compare-cards .card").first.locator("details.whole summary").is_visible()
     phone.screenshot(path=str(shots / "compare-phone.png"), full_page=True)
+
+
+# -- layout fixes that lean on Gradio 6's class names: fail loudly if an upgrade undoes them -----
+def test_the_empty_chat_shows_welcome_and_starters_together(page):
+    welcome = page.locator("#chat .placeholder p").first.bounding_box()
+    starters = page.locator("#chat .examples").bounding_box()
+    chat = page.locator("#chat").bounding_box()
+    assert welcome["y"] - chat["y"] < 80  # at the top of the chat, not centred in it
+    assert starters["y"] - (welcome["y"] + welcome["height"]) < 60  # right under the welcome
+
+
+def test_no_gradio_icon_covers_the_chat_and_the_box_has_a_name(page):
+    ask(page, "腾讯会自己做ERP吗?")
+    assert not page.locator('#chat button[aria-label="Clear"]').is_visible()  # "Clear chat" does it
+    assert page.get_by_role("textbox", name="Your question").count() == 1
+    answer = page.locator("#chat .reply").last
+    assert answer.locator("details.runners li").count() == 2  # the runners-up, folded
+
+
+def test_a_reply_uses_most_of_a_phones_width(phone):
+    ask(phone, "腾讯会自己做ERP吗?")
+    width = phone.locator("#chat .reply").last.bounding_box()["width"]
+    assert width >= 0.78 * PHONE["width"], width  # 316 px of 390 (it was 244 with Gradio's padding)

@@ -291,10 +291,13 @@ def test_a_decline_for_a_name_or_figure_says_so(handlers, engine):
         reply = history[-1]["content"]
         assert "这次访谈没有谈到这个问题" in reply
         assert "具体的人或公司" in reply  # DECLINE_REASONS["party"], in the question's language
-        assert escape(DECLINE_REASONS["party"]) in handlers.compare(
-            "谁接替了汤道生在社交网络事业群的位置?", 3)  # the Compare tab says it too, in English
+        cards = handlers.compare("谁接替了汤道生在社交网络事业群的位置?", 3)  # Compare says it too
+        assert "具体的人或公司" in cards and "不回答" in cards and "置信度" in cards
         english = "Who took over from Dowson Tong at the social networking group?"
         assert escape(DECLINE_REASONS["party"]) in handlers.respond(english, [])[1][-1]["content"]
+        cards = handlers.compare(english, 3)
+        assert escape(DECLINE_REASONS["party"]) in cards and "abstains" in cards
+        assert cards.count('class="card-en" lang="en"') == 3  # the English edition on each card
         engine.calibration = dataclasses.replace(engine.calibration, bias=-5.0)  # declines all
         _, history = handlers.respond("谁接替了汤道生在社交网络事业群的位置?", [])
         assert "这次访谈没有谈到这个问题" in history[-1]["content"]

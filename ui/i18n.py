@@ -4,7 +4,8 @@ A chat reply wraps the interview's verbatim text in a few words of its own (the 
 who is speaking, why a passage is highlighted, why the question was declined). They follow the
 question's language (``Answer.language``: ``"en"``, ``"zh-Hans"``, ``"zh-Hant"``). The Chinese
 strings are written once in Simplified; the Traditional ones are converted with OpenCC (``s2t``)
-and cached. The page's fixed labels (tabs, buttons) stay bilingual English.
+and cached. The Compare tab's verdict, confidence and "whole answer" labels follow the question
+too. The page's fixed labels (tabs, buttons, the score legend) stay bilingual English.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ _ZH: dict[str, str] = {
     "error_qa": "抱歉，没能完成：{detail}",
     "reason_exemplar": "这个问题更接近已知超出访谈范围的问题（股价、薪酬、其他公司等），而不是访谈回答过的问题。",
     "runners_up": "其他相近的问答（{n} 条）",
+    "cmp_answered": "会回答",
+    "cmp_abstains": "不回答：访谈没有谈到这个问题",
+    "whole_answer": "完整回答（共 {n} 段）",
 }
 
 _EN: dict[str, str] = {
@@ -62,6 +66,9 @@ _EN: dict[str, str] = {
              "press its numbered button below this reply.",
     "chars_in_all": "({n:,} characters in all)",
     "runners_up": "Other close exchanges ({n})",
+    "cmp_answered": "answered",
+    "cmp_abstains": "abstains: the interview does not cover this",
+    "whole_answer": "whole answer ({n} paragraphs)",
     "error": "Sorry, something went wrong while answering. Please try again or rephrase the "
              "question; other users are not affected.",
     "error_qa": "Sorry, that did not work: {detail}",

@@ -240,33 +240,41 @@ def compare_cards(answer: Answer, threshold: float) -> str:
     """The top-k hits side by side: rank, section, scores, question and highlighted answer."""
     if not answer.hits:
         return message_box("Type a question to compare the top answers.", "prompt")
+    lang = answer.language
     cards = []
     for hit in answer.hits:
         ev = explain(answer.question, hit)
+        english = ""
+        if lang == "en" and ev.en is not None:  # an English asker reads the English edition too
+            english = (f'<div class="card-en" lang="en"><div class="who">'
+                       f'{escape(t("english_edition", lang))}</div>'
+                       f'<div class="ev-q">{render_marked(ev.en.question)}</div>'
+                       f"{_card_answer(ev.en, lang)}</div>")
         cards.append(
             f'<div class="card" style="--h:{_hue(hit.pair.id)}">'
             f'<div class="card-head"><span class="rank">#{hit.rank}</span>'
             f'<span class="pid">{escape(hit.pair.id)}</span>{_section(hit)}</div>'
             f"{_signal_chips(hit)}"
             f'<div class="ev-q">{render_marked(ev.zh.question)}</div>'
-            f"{_card_answer(ev.zh)}</div>")
-    verdict = ("answered" if answer.answered else "abstains: the interview does not cover this")
-    head = (f'<div class="cmp-head">{confidence_badge(answer.confidence, threshold)}'
+            f"{_card_answer(ev.zh, lang)}{english}</div>")
+    verdict = t("cmp_answered" if answer.answered else "cmp_abstains", lang)
+    head = (f'<div class="cmp-head">{confidence_badge(answer.confidence, threshold, lang)}'
             f'<span class="verdict">{escape(answer.mode)} · {escape(verdict)}</span></div>')
-    extra = notice(answer.notice) if answer.notice else ""
-    extra += decline_reason(answer, "en")  # the Compare tab is an English page
+    extra = _answer_notice(answer) + decline_reason(answer)  # in the question's language
     return f'<div class="compare">{head}{extra}<div class="cards">{"".join(cards)}</div></div>'
 
 
-def _card_answer(ed: TextEvidence) -> str:
-    """The best paragraph of a hit's answer, then the whole answer behind a disclosure."""
+def _card_answer(ed: TextEvidence, language: str = "en") -> str:
+    """The best paragraph of a hit's answer, then the whole answer behind a disclosure (its label
+    in *language*)."""
     best = ed.best_paragraph if ed.best_paragraph is not None else 0
     one = TextEvidence(ed.language, ed.question, (ed.paragraphs[best],),
                        None if ed.best_paragraph is None else 0, ed.reason)
     n = len(ed.paragraphs)
-    whole = (f'<details class="whole"><summary>whole answer ({n} paragraphs)</summary>'
-             f"{render_paragraphs(ed)}</details>") if n > 1 else ""
-    return f'<div class="ev-a" lang="zh-Hant">{render_paragraphs(one)}</div>{whole}'
+    whole = (f'<details class="whole"><summary>{escape(t("whole_answer", language, n=n))}'
+             f"</summary>{render_paragraphs(ed)}</details>") if n > 1 else ""
+    tag = "en" if ed.language == "en" else "zh-Hant"
+    return f'<div class="ev-a" lang="{tag}">{render_paragraphs(one)}</div>{whole}'
 
 
 def modes_table(answers: Mapping[str, Answer], threshold: float) -> str:
@@ -278,7 +286,8 @@ def modes_table(answers: Mapping[str, Answer], threshold: float) -> str:
     base = {h.pair.id: h.rank for h in answers[modes[0]].hits}
     head = "".join(
         f'<th><div class="mode">{escape(m)}</div>'
-        f"{confidence_badge(answers[m].confidence, threshold)}</th>" for m in modes)
+        f"{confidence_badge(answers[m].confidence, threshold, answers[m].language)}</th>"
+        for m in modes)
     rows = []
     for r in range(len(answers[modes[0]].hits)):
         cells = [f'<td class="rk">#{r + 1}</td>']

@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run ask test lint bench report browser clean
+.PHONY: setup run test lint bench report browser clean
 
 setup: $(STAMP)
 

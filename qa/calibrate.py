@@ -8,8 +8,8 @@ model's fingerprint (and its sparse head's) in ``qa/data/calibration.json`` and 
    by MRR then Recall@1 on the training folds) and a learned linear fusion (logistic regression of
    "this pair is the answer" on :data:`~qa.fusion.PAIR_FEATURES`, which include the sparse
    latent-term score when the model has one; L2 strength :data:`LTR_C`). The winner is refitted on
-   all of dev. Measured on the 272 dev questions (cross-validated Recall@1): grid 0.854; learned
-   0.886.
+   all of dev. Measured on the 353 in-scope dev questions (cross-validated Recall@1): grid 0.835;
+   learned 0.867.
 2. Confidence: a logistic regression (scikit-learn, L2 with C=:data:`C`, balanced classes) of "the
    interview covers this question" on :data:`~qa.confidence.FEATURES`, fitted on dev in-scope vs.
    dev out-of-scope. The ``exemplar`` feature (:mod:`qa.exemplars`) scores each dev question
@@ -25,8 +25,8 @@ model's fingerprint (and its sparse head's) in ``qa/data/calibration.json`` and 
    slightly optimistic.
 :func:`cross_validate` repeats all three steps inside 4-fold cross-validation (5 shuffles) so the
 printed summary says what to expect on unseen questions (each fold's exemplars are its training
-part only); with the current features (401 dev questions, threshold quantile 5%): Recall@1
-0.886, in-scope declined 5.4%, out-of-scope declined 88.2%, confidence AUC 0.980 (on the earlier
+part only); with the current features (522 dev questions, threshold quantile 5%): Recall@1
+0.867, in-scope declined 5.6%, out-of-scope declined 88.3%, confidence AUC 0.971 (on the earlier
 239-question dev split at a fixed 2% quantile: 2.2%, 91.4%; at 3%: 3.8% and 93.3%, and without
 ``exemplar``: 4.0%, 79.4%, AUC 0.974; on
 the earlier 201-question dev split, the answer-type feature ``factoid`` took the AUC from 0.904 to

@@ -158,8 +158,8 @@ def _print_answer(ans: dict, speaker: str = "") -> None:
         if ans.get("reason"):
             print(_fill(ans["reason"], indent="   "))
         print(f"   Nearest exchange: [{top['pair_id']}] {top['section']}")
-    if _signal_ranks(top):
-        print(f"   signals alone rank it: {_signal_ranks(top)}")
+    if ranks := _signal_ranks(top):
+        print(f"   signals alone rank it: {ranks}")
     print()
     print(_fill(top["question"], indent="  ", first_indent="  Interviewer: "))
     print()
@@ -177,8 +177,8 @@ def _print_answer(ans: dict, speaker: str = "") -> None:
         for h in ans["hits"][1:]:
             head = f"   {h['rank']}. [{h['pair_id']}] "
             print(head + _clip(h["question"], WIDTH - _cols(head)))
-            if _signal_ranks(h):
-                print(f"{' ' * len(head)}signals alone rank it: {_signal_ranks(h)}")
+            if ranks := _signal_ranks(h):
+                print(f"{' ' * len(head)}signals alone rank it: {ranks}")
     print()
 
 
@@ -304,16 +304,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _top_k(text: str) -> int:
-    """``--top-k``: a whole number >= 1 (argparse turns the ValueError into a usage error)."""
+    """``--top-k``: :func:`qa.config.check_top_k` of the text, its error as a usage error."""
     try:
-        k = int(text)
-    except ValueError:
-        k = 0
-    if k < 1:
+        return config.check_top_k(int(text))
+    except (TypeError, ValueError):
         raise argparse.ArgumentTypeError(
             f"must be a whole number of at least 1 (above the number of exchanges, all are "
-            f"returned), not {text!r}; e.g. --top-k 3")
-    return k
+            f"returned), not {text!r}; e.g. --top-k 3") from None
 
 
 def build_parser() -> argparse.ArgumentParser:

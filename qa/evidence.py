@@ -244,7 +244,10 @@ _FUNCTION_CHARS = frozenset("做对多等有是在会要能就也都还很把被
 def highlight_terms(question: str | None) -> tuple[str, ...]:
     """The question's terms worth marking: its lexical tokens without single-character function
     words (做, 对, 多, 等), unless nothing else is left. Content characters (云, 钱) stay."""
-    terms = tuple(dict.fromkeys(tokenize(question or "")))
+    return _worth_marking(tuple(dict.fromkeys(tokenize(question or ""))))
+
+
+def _worth_marking(terms: tuple[str, ...]) -> tuple[str, ...]:
     words = tuple(t for t in terms if t not in _FUNCTION_CHARS)
     return words or terms
 
@@ -253,7 +256,7 @@ def explain(question: str, hit: Hit) -> Evidence:
     """Highlights for *hit* as an answer to *question* (see the module docstring). Every term
     of the question chooses the paragraph and sentences; :func:`highlight_terms` are marked."""
     terms = tuple(dict.fromkeys(tokenize(question or "")))
-    marks = highlight_terms(question)
+    marks = _worth_marking(terms)
     ev = hit.evidence
     kind = ev.kind if ev is not None else ""
     para = ev.paragraph if ev is not None and kind in ("answer", "answer_en") else None

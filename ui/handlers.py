@@ -139,19 +139,17 @@ class Handlers:
     # -- API ------------------------------------------------------------------------------------
     def api_ask(self, question: str, top_k: int = DEFAULT_TOP_K) -> dict:
         """The same JSON object as :func:`qa.ask` (``Answer.to_dict()``)."""
-        if question is not None and not isinstance(question, str):
-            error = (f"the question must be text (a JSON string), not "
-                     f"{type(question).__name__}; e.g. \"腾讯会自己做ERP吗\"")
-        else:  # top_k as qa.ask takes it (a JSON client may send 3.0 for 3)
-            if isinstance(top_k, float) and top_k.is_integer():
-                top_k = int(top_k)
-            try:
-                check_top_k(top_k)
-                error = None
-            except (TypeError, ValueError) as exc:
-                error = str(exc)
-            if error is None:
-                result, error = _attempt(lambda: self.engine.ask(question or "", top_k=top_k))
+        if isinstance(top_k, float) and top_k.is_integer():
+            top_k = int(top_k)  # a JSON client may send 3.0 for 3; otherwise as qa.ask checks it
+        try:
+            if question is not None and not isinstance(question, str):
+                raise TypeError(f"the question must be text (a JSON string), not "
+                                f"{type(question).__name__}; e.g. \"腾讯会自己做ERP吗\"")
+            check_top_k(top_k)
+        except (TypeError, ValueError) as exc:
+            result, error = None, str(exc)
+        else:
+            result, error = _attempt(lambda: self.engine.ask(question or "", top_k=top_k))
         if error is not None:
             import gradio as gr
 
@@ -176,7 +174,7 @@ def _html(fn: Callable[[], str]) -> str:
 
 
 def _k(top_k: Any) -> int:
-    """The slider's value as a count: a float from the page, or anything from an API client."""
+    """The Compare slider's value (a float from the page) as a count, clamped to >= 1."""
     try:
         return max(1, int(top_k))
     except (TypeError, ValueError, OverflowError):  # None, "abc", NaN, inf

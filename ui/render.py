@@ -180,10 +180,10 @@ def follow_ups(answer: Answer, limit: int = NEAREST) -> list[dict[str, str]]:
     return out
 
 
-def decline_reason(answer: Answer, language: str | None = None) -> str:
-    """Why the engine declined, when it has a specific reason, in *language* (default: the
-    question's); empty otherwise."""
-    text = localised_reason(answer.reason_code, answer.reason, language or answer.language)
+def decline_reason(answer: Answer) -> str:
+    """Why the engine declined, when it has a specific reason, in the question's language; empty
+    otherwise."""
+    text = localised_reason(answer.reason_code, answer.reason, answer.language)
     return f'<p class="abstain-reason">{escape(text)}</p>' if text else ""
 
 

@@ -3,6 +3,7 @@
     >>> import qa
     >>> result = qa.ask("腾讯会自己做ERP吗")
     >>> result["answered"], result["hits"][0]["pair_id"]
+    >>> qa.ask("他这样划边界的理由是什么", previous="腾讯会自己做ERP吗")["read_with"]
 
 :func:`ask` returns exactly the JSON object ``python -m qa ask --json`` prints. The engine (model,
 indexes) is created on first use and reused; heavy libraries are imported only then. A question
@@ -15,11 +16,17 @@ from __future__ import annotations
 __all__ = ["ask"]
 
 
-def ask(question: str | None, top_k: int = 5, *, mode: str = "hybrid") -> dict:
+def ask(question: str | None, top_k: int = 5, *, mode: str = "hybrid",
+        previous: str | None = None) -> dict:
     """Answer *question* from the interview; see :mod:`qa.engine` for the fields.
 
     An empty question (``""``, blank, or ``None``) returns ``answered: False`` with no hits; it
     does not raise. Anything else that is not a ``str`` raises ``TypeError``.
+
+    In a conversation, pass the question asked just before as *previous* (for a chain, the
+    previous result's ``read_as`` when it has one, else its ``question``): a follow-up that leans
+    on it ("他为什么这么说?", "那私有云呢?", "And the sales team?") is then read together with it,
+    and ``read_with`` says so.
     """
     if question is not None and not isinstance(question, str):
         hint = ("decode it first, e.g. qa.ask(question.decode('utf-8'))"
@@ -27,6 +34,9 @@ def ask(question: str | None, top_k: int = 5, *, mode: str = "hybrid") -> dict:
                 else "pass its text, e.g. qa.ask('腾讯会自己做ERP吗'), one question per call")
         raise TypeError(
             f"the question must be a string (str), not {type(question).__name__}; {hint}")
+    if previous is not None and not isinstance(previous, str):
+        raise TypeError(f"previous must be the earlier question's text (str) or None, "
+                        f"not {type(previous).__name__}")
     from qa.config import MODES, check_top_k
 
     check_top_k(top_k)  # before the model loads
@@ -37,4 +47,4 @@ def ask(question: str | None, top_k: int = 5, *, mode: str = "hybrid") -> dict:
     if not clean_question(question)[0]:
         return Answer(question="", answered=False, confidence=0.0, hits=(),
                       notice="the question is empty", mode=mode).to_dict()
-    return default_engine().ask(question, top_k=top_k, mode=mode).to_dict()
+    return default_engine().ask(question, top_k=top_k, mode=mode, previous=previous).to_dict()

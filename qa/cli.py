@@ -158,6 +158,8 @@ def _print_answer(ans: dict, speaker: str = "") -> None:
         if ans.get("reason"):
             print(_fill(ans["reason"], indent="   "))
         print(f"   Nearest exchange: [{top['pair_id']}] {top['section']}")
+    if ans.get("read_with"):
+        print(_fill(f"read as a follow-up to: {_clip(ans['read_with'], 200)}", indent="   "))
     if ranks := _signal_ranks(top):
         print(f"   signals alone rank it: {ranks}")
     print()
@@ -194,13 +196,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
     else:
         batches = _stdin_batches(sys.stdin)
     engine, held = None, []
+    context: list[str | None] = [args.previous]  # carried from batch to batch
     for questions in batches:
         if engine is None:  # the model loads once the first real question arrives
             held += questions  # lines that clean to nothing are answered (as empty) in order
             if not any(clean_question(q)[0] for q in held):
                 continue
             engine, questions, held = _engine(args), held, []
-        for ans in engine.ask_many(questions, top_k=args.top_k, mode=args.mode):
+        for ans in _answers(engine, questions, args, context):
             d = ans.to_dict()
             if args.json:
                 print(json.dumps(d, ensure_ascii=False), flush=True)
@@ -211,6 +214,24 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print("error: the question is empty; ask something about the interview", file=sys.stderr)
         return 2
     return 0
+
+
+def _answers(engine, questions: list[str], args: argparse.Namespace, context: list[str | None]):
+    """The answers to *questions*. As a conversation (``--chat``) each follows up on the one
+    before, so they are asked one by one, and *context* (one item: the previous question as it
+    was read) is carried to the next batch; otherwise they are asked together, only the very first
+    one after ``--previous``."""
+    if not args.chat:
+        contexts = [context[0]] + [None] * (len(questions) - 1) if context[0] else None
+        context[0] = None
+        yield from engine.ask_many(questions, top_k=args.top_k, mode=args.mode,
+                                   previous=contexts)
+        return
+    for q in questions:
+        ans = engine.ask(q, top_k=args.top_k, mode=args.mode, previous=context[0])
+        if ans.question:
+            context[0] = ans.read_as or ans.question
+        yield ans
 
 
 def _stdin_batches(stream: TextIO, size: int = 64) -> Iterator[list[str]]:
@@ -332,6 +353,12 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--top-k", type=_top_k, default=5, metavar="K",
                    help="exchanges to return, best first: 1 to the number of exchanges (13 in "
                    "the bundled interview; more returns them all; default 5)")
+    a.add_argument("--previous", metavar="TEXT",
+                   help="the question asked just before; a follow-up that leans on it (\"why?\", "
+                        "\"那私有云呢?\") is read together with it")
+    a.add_argument("--chat", action="store_true",
+                   help="the questions on stdin are one conversation: each may follow up on "
+                        "the one before")
     a.add_argument("--mode", choices=MODES, default="hybrid",
                    help="how to rank: hybrid (all signals fused; default), dense (embeddings), "
                    "lexical (BM25 words) or sparse (latent terms; bundled model only)")

@@ -36,6 +36,7 @@ from qa.corpus import (
     translation_path,
 )
 from qa.exemplars import ExemplarSet
+from qa.followup import combine, refers_back
 from qa.fusion import learned, pair_features, ranks, rrf, weighted
 from qa.parsing import Interview, QAPair, load_interview
 from qa.text import detect_language, tokenize
@@ -101,6 +102,10 @@ class Answer:
     # its kind: "number", "party", "howto" or "later" (qa.answertype), or "exemplar"; None with
     # no reason
     reason_code: str | None = None
+    # a follow-up answered together with the earlier question it leans on (qa.followup): that
+    # earlier question, and the text that was asked; None when the question was read alone
+    read_with: str | None = None
+    read_as: str | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -113,6 +118,8 @@ class Answer:
             "notice": self.notice,
             "reason": self.reason,
             "reason_code": self.reason_code,
+            "read_with": self.read_with,
+            "read_as": self.read_as,
             # the confidence model's inputs (qa.confidence.FEATURES), for whoever wants the why
             "signals": ({n: (round(float(v), 4) if math.isfinite(v) else None)
                          for n, v in zip(FEATURES, self.features.vector(), strict=True)}
@@ -305,11 +312,40 @@ class Engine:
             return self.encoder.encode_queries_with_sparse(list(questions))
 
     # -- public -----------------------------------------------------------------------------
-    def ask(self, question: str | None, top_k: int = 5, mode: str = "hybrid") -> Answer:
-        return self.ask_many([question], top_k=top_k, mode=mode)[0]
+    def ask(self, question: str | None, top_k: int = 5, mode: str = "hybrid",
+            previous: str | None = None) -> Answer:
+        """Answer *question*; *previous* is the conversation's previous question, for a
+        follow-up (see :meth:`ask_many`)."""
+        return self.ask_many([question], top_k=top_k, mode=mode, previous=[previous])[0]
 
-    def ask_many(self, questions: Sequence[str | None], top_k: int = 5, mode: str = "hybrid"
-                 ) -> list[Answer]:
+    def ask_many(self, questions: Sequence[str | None], top_k: int = 5, mode: str = "hybrid",
+                 previous: Sequence[str | None] | None = None) -> list[Answer]:
+        """Answer each question. With *previous* (the question asked before it, or None, for
+        each), a question that refers back to it (:func:`qa.followup.refers_back`), that is
+        declined alone and whose answer type does not say why, is asked again together with the
+        previous one; that answer replaces the decline when it is answered (``read_with`` says so)."""
+        if previous is not None and len(previous) != len(questions):
+            raise ValueError(f"{len(previous)} previous questions for {len(questions)} questions; "
+                             "give one per question (None where there is none)")
+        out = self._ask_alone(questions, top_k, mode)
+        if not previous:
+            return out
+        todo = [i for i, (a, c) in enumerate(zip(out, previous, strict=True))
+                if a.hits and not a.answered and not (a.features and a.features.factoid)
+                and clean_question(c)[0] and refers_back(a.question)
+                and _names_nothing_new(a)]
+        if not todo:
+            return out
+        texts = [combine(clean_question(previous[i])[0], out[i].question) for i in todo]
+        for i, text, again in zip(todo, texts, self._ask_alone(texts, top_k, mode), strict=True):
+            if again.answered:
+                out[i] = replace(again, question=out[i].question, notice=out[i].notice,
+                                 language=out[i].language,
+                                 read_with=clean_question(previous[i])[0], read_as=again.question)
+        return out
+
+    def _ask_alone(self, questions: Sequence[str | None], top_k: int, mode: str
+                   ) -> list[Answer]:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
         if mode == "sparse" and not self.has_sparse:
@@ -373,6 +409,15 @@ class Engine:
                       confidence=confidence, hits=tuple(hits), language=detect_language(q),
                       notice=notice, mode=mode, features=feats,
                       reason=REASONS.get(code or ""), reason_code=code)
+
+
+def _names_nothing_new(answer: Answer) -> bool:
+    """Whether a follow-up brings no topic of its own that the interview never mentions: it has
+    no content words ("为什么?", "Why?"), or at least one of them occurs in the interview. "那天气
+    呢?" after a question on ERP names only words the interview never uses, so it is not read
+    with that question (which would answer it with the ERP exchange)."""
+    f = answer.features
+    return f is None or f.unseen < 1.0 or not tokenize(answer.question)
 
 
 def _decline_reason(q: str, feats: Features, answered: bool, mode: str, cal: Calibration,

@@ -1,7 +1,8 @@
 """Evaluation: a labelled question file → retrieval and abstention metrics.
 
-In: JSONL records ``{"id", "question", "expected": pair id or null[, "lang", "kind", "split"]}``
-(``expected: null`` marks a question the interview does not cover). Out: an :class:`EvalResult`
+In: JSONL records ``{"id", "question", "expected": pair id or null[, "lang", "kind", "split",
+"previous"]}`` (``expected: null`` marks a question the interview does not cover; ``previous``
+makes the question a follow-up of that earlier one in a conversation). Out: an :class:`EvalResult`
 with Recall@1, Recall@3, MRR (over in-scope questions), per-language Recall@1, and abstention
 counts: out-of-scope questions correctly declined and in-scope questions wrongly declined.
 
@@ -33,6 +34,7 @@ class Labelled:
     expected: str | None
     kind: str = ""
     split: str = ""
+    previous: str = ""  # a follow-up's previous question in the conversation
     # where the record came from, for error messages (not part of its identity)
     source: str = field(default="", compare=False)
     line: int = field(default=0, compare=False)
@@ -69,11 +71,11 @@ class EvalResult:
 
 
 REQUIRED = ("id", "question", "expected")  # expected may be null (out of scope)
-OPTIONAL = ("lang", "kind", "split")
+OPTIONAL = ("lang", "kind", "split", "previous")
 SPLITS = ("dev", "test")
 _FIELDS = ("required: id, question, expected (a pair id such as \"p01\", or null for a question "
            "the interview does not cover); optional: lang (e.g. zh-Hans, zh-Hant, en), kind (free "
-           "text), split (dev or test)")
+           "text), split (dev or test), previous (the question asked just before, for a follow-up)")
 
 
 def _json_kind(value: object) -> str:
@@ -116,7 +118,7 @@ def _record(rec: object, path: Path, line: int) -> Labelled:
         raise QAError(f"{where}: field 'split' must be 'dev' or 'test' (or left out), "
                       f"not {split!r}")
     return Labelled(str(qid), question, opt["lang"], expected, opt["kind"], split,
-                    source=str(path), line=line)
+                    opt["previous"], source=str(path), line=line)
 
 
 def load_questions(path: str | Path = DEFAULT_QUESTIONS, split: str = "all") -> list[Labelled]:
@@ -216,7 +218,9 @@ def evaluate(engine, items: Sequence[Labelled], mode: str = "hybrid", split: str
     the engine's interview does not have (:func:`check_expected`) before asking anything."""
     interview = engine.interview
     check_expected(items, [p.id for p in interview.pairs], getattr(interview, "source", ""))
-    answers = engine.ask_many([i.question for i in items], top_k=top_k, mode=mode)
+    contexts = [i.previous or None for i in items]
+    answers = engine.ask_many([i.question for i in items], top_k=top_k, mode=mode,
+                              previous=contexts if any(contexts) else None)
     outcomes = [Outcome(i, a) for i, a in zip(items, answers, strict=True)]
     return EvalResult(outcomes, split, metrics(outcomes))
 

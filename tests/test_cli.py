@@ -361,3 +361,19 @@ def test_a_signal_that_matched_nothing_says_so_instead_of_a_tied_rank():
     assert _signal_ranks(hit) == "dense #1 · lexical: no match · sparse #4"
     hit["scores"]["lexical"] = 1.2
     assert _signal_ranks(hit) == "dense #1 · lexical #1 · sparse #4"
+
+
+def test_chat_reads_each_line_as_a_follow_up_of_the_one_before():
+    lines = ["腾讯会自己做ERP吗", "他这样划边界的理由是什么", "那天气呢"]
+    got = run_qa("ask", "--json", "--chat", stdin="\n".join(lines) + "\n")
+    assert got.returncode == 0, got.stderr
+    first, follow, weather = json_lines(got.stdout)
+    assert first["read_with"] is None
+    assert follow["read_with"] == lines[0] and follow["hits"][0]["pair_id"] == "p10"
+    assert weather["answered"] is False and weather["read_with"] is None
+    # without --chat the lines are independent; --previous gives the first one its context
+    got = run_qa("ask", "--json", stdin="\n".join(lines[1:]) + "\n")
+    assert [a["read_with"] for a in json_lines(got.stdout)] == [None, None]
+    got = run_qa("ask", "--previous", lines[0], lines[1])
+    assert got.returncode == 0, got.stderr
+    assert f"read as a follow-up to: {lines[0]}" in got.stdout

@@ -158,6 +158,24 @@ def test_html_in_a_question_is_shown_and_never_runs(page):
     assert evil in page.locator("#chat .user-msg").last.inner_text()
 
 
+def test_a_follow_up_is_read_with_the_question_before_it(page, shots):
+    """The previous question survives Gradio's round trip of the chat history (it rides in the
+    user bubble), so a follow-up that names no topic is answered, and says how it was read."""
+    ask(page, "腾讯会自己做ERP吗?")
+    ask(page, "他这样划边界的理由是什么")
+    reply = page.locator("#chat .reply").last
+    note = reply.locator(".notice-followup")
+    assert note.count() == 1 and "腾讯会自己做ERP吗" in note.inner_text()
+    assert "没有谈到" not in reply.inner_text() and reply.locator(".reply-head .pid").inner_text() == "p10"
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(shots / "follow-up.png"), full_page=True)
+    # after Clear, nothing is carried over: the same follow-up is declined
+    page.get_by_role("button", name="Clear chat").click()
+    page.wait_for_function("document.querySelectorAll('#chat .reply').length === 0")
+    ask(page, "他这样划边界的理由是什么")
+    assert "没有谈到" in page.locator("#chat .reply").last.inner_text()
+
+
 def test_abstention_offers_follow_ups_that_can_be_clicked(page, shots):
     from ui.i18n import table
 

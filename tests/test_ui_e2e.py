@@ -33,10 +33,10 @@ class Exploding:
     def __getattr__(self, name):
         return getattr(self._engine, name)
 
-    def ask(self, question, top_k=5, mode="hybrid"):
+    def ask(self, question, top_k=5, mode="hybrid", previous=None):
         if "boom" in (question or ""):
             raise RuntimeError("index on fire")
-        return self._engine.ask(question, top_k=top_k, mode=mode)
+        return self._engine.ask(question, top_k=top_k, mode=mode, previous=previous)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,17 @@ def test_ask_endpoint_returns_the_qa_ask_json(client, engine):
 
 def test_ask_endpoint_is_documented(client):
     api = client.view_api(print_info=False, return_format="dict")
-    assert "/ask" in api["named_endpoints"]
+    assert "/ask" in api["named_endpoints"] and "/follow_up" in api["named_endpoints"]
+    # /ask keeps exactly its two inputs: a plain REST call sends every input
+    assert [p["parameter_name"] for p in api["named_endpoints"]["/ask"]["parameters"]] == [
+        "question", "top_k"]
+
+
+def test_follow_up_endpoint_passes_the_previous_question(client, engine):
+    q, prev = "他这样划边界的理由是什么", "腾讯会自己做ERP吗"
+    got = client.predict(q, prev, 3, api_name="/follow_up")
+    assert got == engine.ask(q, top_k=3, previous=prev).to_dict()
+    assert "read_with" in got
 
 
 def test_empty_question_is_a_normal_unanswered_result(client):

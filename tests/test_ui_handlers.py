@@ -34,16 +34,16 @@ class Answering:
     def __getattr__(self, name):
         return getattr(self._engine, name)
 
-    def ask(self, question, top_k=5, mode="hybrid"):
-        a = self._engine.ask(question, top_k=top_k, mode=mode)
+    def ask(self, question, top_k=5, mode="hybrid", previous=None):
+        a = self._engine.ask(question, top_k=top_k, mode=mode, previous=previous)
         return dataclasses.replace(a, answered=bool(a.hits), confidence=0.93 if a.hits else 0.0)
 
 
 class Exploding(Answering):
-    def ask(self, question, top_k=5, mode="hybrid"):
+    def ask(self, question, top_k=5, mode="hybrid", previous=None):
         if "boom" in (question or ""):
             raise RuntimeError("index on fire")
-        return super().ask(question, top_k, mode)
+        return super().ask(question, top_k, mode, previous)
 
 
 @pytest.fixture()
@@ -431,3 +431,28 @@ def test_english_notice_starts_with_a_capital_and_labels_cut_at_a_word():
                           "and which it leaves to partners?", 66)
     assert label == "How does Tencent decide which industries it has real strengths in…"
     assert render._short("騰訊" * 40, 10) == "騰訊騰訊騰訊騰訊騰…"
+
+
+def test_a_follow_up_rides_on_the_history_gradio_hands_back(real_engine):
+    """The previous question is read back from the user bubble, in the history as the handler
+    wrote it and as Gradio's Chatbot hands it back (content as a list of text parts)."""
+    import gradio as gr
+
+    chatbot = gr.Chatbot()
+    h = Handlers(lambda: real_engine)
+    evil = 'ERP "> <img src=x onerror=alert(1)> {x} $y$ 腾讯会自己做ERP吗'
+    _, history = h.respond(evil, [])
+    assert "<img" not in history[0]["content"]  # the attribute is escaped like the text
+    assert render.read_as(history[0]["content"]) == evil
+    for hist in (history, chatbot.preprocess(chatbot.postprocess(history))):
+        _, after = h.respond("他这样划边界的理由是什么", hist)
+        assert "notice-followup" in after[-1]["content"] and ">p10<" in after[-1]["content"]
+        assert render.read_as(after[-2]["content"]) == f"{evil} 他这样划边界的理由是什么"
+    _, fresh = h.respond("他这样划边界的理由是什么", [])
+    assert "notice-followup" not in fresh[-1]["content"]
+    assert h.api_ask("他这样划边界的理由是什么", 3, "腾讯会自己做ERP吗")["read_with"] == (
+        "腾讯会自己做ERP吗")
+    import pytest as _pytest
+
+    with _pytest.raises(gr.Error, match="previous"):
+        h.api_ask("为什么", 3, ["腾讯会自己做ERP吗"])

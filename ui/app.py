@@ -25,7 +25,7 @@ import gradio as gr
 
 from qa.engine import Engine, default_engine
 from ui import render
-from ui.handlers import Handlers
+from ui.handlers import DEFAULT_TOP_K, Handlers
 from ui.page import UNKNOWN
 
 CSS_PATH = Path(__file__).with_name("style.css")
@@ -44,7 +44,9 @@ FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Noto Sans C
          "Noto Sans CJK SC", "PingFang TC", "Microsoft JhengHei", "sans-serif")
 API_NOTE = (
     "**API.** `gradio_client.Client(url).predict(question, 5, api_name=\"/ask\")` returns the "
-    "same JSON object as `qa.ask()` and `python -m qa ask --json`."
+    "same JSON object as `qa.ask()` and `python -m qa ask --json`; "
+    "`predict(question, previous_question, 5, api_name=\"/follow_up\")` reads a follow-up with "
+    "the question before it."
 )
 # Shows or hides every reply's Simplified copy on the client: a page-level <style> element (the
 # app's own stylesheet is scoped by Gradio, so a class on <body> would not reach it).
@@ -175,8 +177,19 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
 
         demo.load(h.status, outputs=status, api_visibility="undocumented")
         demo.load(h.browse, outputs=browse, api_visibility="undocumented")
-        gr.api(h.api_ask, api_name="ask",
+        def ask(question: str, top_k: int = DEFAULT_TOP_K) -> dict:
+            return h.api_ask(question, top_k)
+
+        def follow_up(question: str, previous: str, top_k: int = DEFAULT_TOP_K) -> dict:
+            return h.api_ask(question, top_k, previous)
+
+        # two endpoints rather than an optional third input on /ask: a REST call must send every
+        # input, so /ask keeps the two it has always had
+        gr.api(ask, api_name="ask",
                api_description="Answer a question from the interview: the JSON of qa.ask().")
+        gr.api(follow_up, api_name="follow_up",
+               api_description="Answer a follow-up, read with the question asked before it "
+                               "when it leans on it: the JSON of qa.ask(question, previous=...).")
     demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY)
     return demo
 

@@ -22,6 +22,7 @@ from typing import Any
 from qa.config import check_top_k
 from qa.engine import Engine, clean_question
 from qa.errors import QAError
+from qa.followup import CONTEXT_CHARS
 from qa.text import detect_language
 from ui import render
 from ui.i18n import t
@@ -78,22 +79,28 @@ class Handlers:
         history = list(history or [])
         if not clean_question(message)[0]:
             return "", history
-        history.append({"role": "user", "content": render.user_bubble((message or "").strip())})
-        reply, error = _attempt(self._reply, message or "",
-                                language=detect_language(message or ""))
-        history.append(reply or {"role": "assistant",
-                                 "content": render.message_box(error or "", "error")})
+        result, error = _attempt(self._reply, message or "", _previous(history),
+                                 language=detect_language(message or ""))
+        reply, read_as = result or ({"role": "assistant",
+                                     "content": render.message_box(error or "", "error")}, None)
+        history.append({"role": "user",
+                        "content": render.user_bubble((message or "").strip(), read_as)})
+        history.append(reply)
         return "", history
 
-    def _reply(self, text: str) -> Message:
-        answer = self.engine.ask(text, top_k=DEFAULT_TOP_K)
+    def _reply(self, text: str, previous: str | None) -> tuple[Message, str | None]:
+        """The reply to *text*, a follow-up of *previous* when it leans on it, and the text it was
+        answered as (for the next turn)."""
+        answer = self.engine.ask(text, top_k=DEFAULT_TOP_K, previous=previous)
         speaker = self.page().speaker
+        # only the end of it is ever used again (qa.followup.combine)
+        read_as = (answer.read_as or answer.question)[-CONTEXT_CHARS:] or None
         if answer.answered:
             return {"role": "assistant",
-                    "content": render.answer_reply(answer, self.threshold, speaker)}
+                    "content": render.answer_reply(answer, self.threshold, speaker)}, read_as
         return {"role": "assistant",
                 "content": render.abstain_reply(answer, self.threshold, speaker),
-                "options": render.follow_ups(answer)}
+                "options": render.follow_ups(answer)}, read_as
 
     # -- Compare --------------------------------------------------------------------------------
     def compare(self, question: str | None, top_k: float = DEFAULT_TOP_K) -> str:
@@ -137,19 +144,24 @@ class Handlers:
         return line or error or ""
 
     # -- API ------------------------------------------------------------------------------------
-    def api_ask(self, question: str, top_k: int = DEFAULT_TOP_K) -> dict:
-        """The same JSON object as :func:`qa.ask` (``Answer.to_dict()``)."""
+    def api_ask(self, question: str, top_k: int = DEFAULT_TOP_K, previous: str = "") -> dict:
+        """The same JSON object as :func:`qa.ask` (``Answer.to_dict()``); *previous* is the
+        question asked just before, for a follow-up (empty: none)."""
         if isinstance(top_k, float) and top_k.is_integer():
             top_k = int(top_k)  # a JSON client may send 3.0 for 3; otherwise as qa.ask checks it
         try:
             if question is not None and not isinstance(question, str):
                 raise TypeError(f"the question must be text (a JSON string), not "
                                 f"{type(question).__name__}; e.g. \"腾讯会自己做ERP吗\"")
+            if previous is not None and not isinstance(previous, str):
+                raise TypeError(f"previous must be the earlier question's text (a JSON string) "
+                                f"or empty, not {type(previous).__name__}")
             check_top_k(top_k)
         except (TypeError, ValueError) as exc:
             result, error = None, str(exc)
         else:
-            result, error = _attempt(lambda: self.engine.ask(question or "", top_k=top_k))
+            result, error = _attempt(lambda: self.engine.ask(question or "", top_k=top_k,
+                                                                previous=previous or None))
         if error is not None:
             import gradio as gr
 
@@ -166,6 +178,16 @@ def _attempt(fn: Callable[..., Any], *args: Any, language: str = "en"
         return fn(*args), None
     except Exception as exc:  # noqa: BLE001 - the boundary; see the docstring
         return None, _friendly(exc, language)
+
+
+def _previous(history: list[Message]) -> str | None:
+    """The last question of the conversation as it was answered (see
+    :func:`ui.render.user_bubble`), so that the next one can follow up on it; None at the
+    start."""
+    for m in reversed(history):
+        if isinstance(m, dict) and m.get("role") == "user":
+            return render.read_as(m.get("content"))
+    return None
 
 
 def _html(fn: Callable[[], str]) -> str:

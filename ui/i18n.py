@@ -37,6 +37,7 @@ _ZH: dict[str, str] = {
     "reason_later": "这个问题问的是访谈之后的事，访谈无法谈到后来发生的事情。",
     "chars_in_all": "(共 {n:,} 个字符)",
     "truncated": "问题太长，只用了前 {max:,} 个字符。",
+    "read_with": "结合上一个问题理解：“{q}”",
     "error": "抱歉，回答时出了问题。请重试或换个说法；其他用户不受影响。",
     "error_qa": "抱歉，没能完成：{detail}",
     "reason_exemplar": "这个问题更接近已知超出访谈范围的问题（股价、薪酬、其他公司等），而不是访谈回答过的问题。",
@@ -65,6 +66,7 @@ _EN: dict[str, str] = {
     "offer": "The nearest questions the interviewer did ask are listed here; to read an answer, "
              "press its numbered button below this reply.",
     "chars_in_all": "({n:,} characters in all)",
+    "read_with": "Read as a follow-up to: “{q}”",
     "runners_up": "Other close exchanges ({n})",
     "cmp_answered": "answered",
     "cmp_abstains": "abstains: the interview does not cover this",

@@ -8,7 +8,9 @@ as one HTML block. Class names are styled by ``ui/style.css``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from html import unescape
 
 from qa.corpus import PairTranslation
 from qa.engine import MAX_QUESTION_CHARS, Answer, Hit
@@ -46,12 +48,29 @@ def confidence_badge(confidence: float, threshold: float, language: str = "en") 
             f'{escape(t("confidence", language, pct=pct))}</span>')
 
 
-def user_bubble(message: str) -> str:
-    """The user's message as inert text (long ones shortened for display)."""
+_READ_AS = re.compile(r'<div class="user-msg" data-read-as="([^"]*)"')
+
+
+def user_bubble(message: str, read_as: str | None = None) -> str:
+    """The user's message as inert text (long ones shortened for display). *read_as*, the text
+    the question was answered as (itself, or with the question before it), rides along in an
+    attribute so that the next turn can follow up on it (:func:`read_as`)."""
     shown = message if len(message) <= USER_ECHO_CHARS else (
         f"{message[:USER_ECHO_CHARS]} … "
         + t("chars_in_all", detect_language(message), n=len(message)))
-    return f'<div class="user-msg">{escape(shown)}</div>'
+    attr = f' data-read-as="{escape(read_as)}"' if read_as else ""
+    return f'<div class="user-msg"{attr}>{escape(shown)}</div>'
+
+
+def read_as(content: object) -> str | None:
+    """What a user bubble (:func:`user_bubble`) was answered as, or None. *content* is the
+    message's content as the handler wrote it (a string) or as Gradio hands it back (a list of
+    ``{"type": "text", "text": …}`` parts)."""
+    if isinstance(content, list | tuple):
+        content = "".join(p.get("text") or "" for p in content
+                          if isinstance(p, dict) and p.get("type", "text") == "text")
+    m = _READ_AS.match(content) if isinstance(content, str) else None
+    return unescape(m.group(1)) if m and m.group(1) else None
 
 
 def notice(text: str, kind: str = "note") -> str:
@@ -59,12 +78,17 @@ def notice(text: str, kind: str = "note") -> str:
 
 
 def _answer_notice(answer: Answer) -> str:
-    """The engine's note on the question (it was cut to MAX_QUESTION_CHARS), in its language."""
+    """The engine's notes on the question, in its language: it was read as a follow-up of the
+    one before; it was cut to MAX_QUESTION_CHARS."""
+    out = ""
+    if answer.read_with:
+        q = answer.read_with if len(answer.read_with) <= 80 else answer.read_with[:79] + "…"
+        out = notice(t("read_with", answer.language, q=q), "followup")
     if not answer.notice:
-        return ""
+        return out
     if answer.language == "en":
-        return notice(answer.notice[:1].upper() + answer.notice[1:])
-    return notice(t("truncated", answer.language, max=MAX_QUESTION_CHARS))
+        return out + notice(answer.notice[:1].upper() + answer.notice[1:])
+    return out + notice(t("truncated", answer.language, max=MAX_QUESTION_CHARS))
 
 
 def _section(hit: Hit) -> str:
@@ -103,7 +127,7 @@ def answer_reply(answer: Answer, threshold: float, speaker: str = "") -> str:
     (hidden until toggled) and the English edition."""
     hit = answer.hits[0]
     lang = answer.language
-    ev = explain(answer.question, hit)
+    ev = explain(answer.read_as or answer.question, hit)
     head = (f'<div class="reply-head">{confidence_badge(answer.confidence, threshold, lang)}'
             f'{_section(hit)}<span class="pid">{escape(hit.pair.id)}</span></div>')
     parts = [head]
@@ -243,7 +267,7 @@ def compare_cards(answer: Answer, threshold: float) -> str:
     lang = answer.language
     cards = []
     for hit in answer.hits:
-        ev = explain(answer.question, hit)
+        ev = explain(answer.read_as or answer.question, hit)
         english = ""
         if lang == "en" and ev.en is not None:  # an English asker reads the English edition too
             english = (f'<div class="card-en" lang="en"><div class="who">'

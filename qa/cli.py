@@ -189,10 +189,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     if args.question:
         batches: Iterable[list[str]] = [[" ".join(args.question)]]
-    elif sys.stdin is None or sys.stdin.isatty():
+    elif sys.stdin is None:
         print("error: give a QUESTION or pipe questions on standard input, one per line",
               file=sys.stderr)
         return 2
+    elif sys.stdin.isatty():
+        return _interactive(args)
     else:
         batches = _stdin_batches(sys.stdin)
     engine, held = None, []
@@ -214,6 +216,45 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print("error: the question is empty; ask something about the interview", file=sys.stderr)
         return 2
     return 0
+
+
+INTERACTIVE_HINT = ("Ask about the interview, in Chinese or English, one question per line. A "
+                    "follow-up (\"为什么?\", \"那私有云呢?\", \"And the sales team?\") is read "
+                    "with the question before it. Ctrl-D (or \"exit\") ends.")
+
+
+def _interactive(args: argparse.Namespace) -> int:
+    """A conversation at the terminal: a prompt, an answer, and so on until end of input."""
+    try:
+        import readline  # noqa: F401 - line editing and history for input()
+    except ImportError:  # not on every platform
+        pass
+    engine = _engine(args)
+    speaker = next(iter(engine.interview.speakers), "")
+    print(INTERACTIVE_HINT, file=sys.stderr)
+    previous: str | None = args.previous
+    while True:
+        try:
+            if sys.stdout.isatty():
+                line = input("? ")
+            else:  # the answers go to a file or a pipe: keep the prompt out of them
+                print("? ", end="", file=sys.stderr, flush=True)
+                line = input()
+        except (EOFError, KeyboardInterrupt):
+            print(file=sys.stderr)
+            return 0
+        if line.strip().lower() in {"exit", "quit", ":q"}:
+            return 0
+        ans = engine.ask(line, top_k=args.top_k, mode=args.mode, previous=previous)
+        if not ans.question:
+            continue  # an empty line: ask again
+        previous = ans.read_as or ans.question
+        d = ans.to_dict()
+        if args.json:
+            print(json.dumps(d, ensure_ascii=False), flush=True)
+        else:
+            _print_answer(d, speaker)
+            sys.stdout.flush()
 
 
 def _answers(engine, questions: list[str], args: argparse.Namespace, context: list[str | None]):
@@ -347,7 +388,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     a = sub.add_parser("ask", parents=[common], help="answer questions")
-    a.add_argument("question", nargs="*", help="the question (default: read lines from stdin)")
+    a.add_argument("question", nargs="*", help="the question (default: read lines from stdin; "
+                   "at a terminal, a conversation at a prompt)")
     a.add_argument("--json", action="store_true",
                    help="print one JSON object per question (the fields of qa.ask) instead of text")
     a.add_argument("--top-k", type=_top_k, default=5, metavar="K",

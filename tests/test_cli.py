@@ -377,3 +377,27 @@ def test_chat_reads_each_line_as_a_follow_up_of_the_one_before():
     got = run_qa("ask", "--previous", lines[0], lines[1])
     assert got.returncode == 0, got.stderr
     assert f"read as a follow-up to: {lines[0]}" in got.stdout
+
+
+def test_at_a_terminal_ask_is_a_conversation_at_a_prompt():
+    """stdin a terminal (a pseudo-terminal here): a prompt per question, follow-ups read with
+    the question before, Ctrl-D ends with code 0."""
+    import pty
+
+    master, slave = pty.openpty()
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "qa", "ask", "--json"], stdin=slave,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+                            env=full_env, text=True)
+    os.close(slave)
+    try:
+        os.write(master, "腾讯会自己做ERP吗\n\n他这样划边界的理由是什么\n".encode())
+        os.write(master, b"\x04")  # Ctrl-D at the start of a line: end of input
+        out, err = proc.communicate(timeout=600)
+    finally:
+        os.close(master)
+    assert proc.returncode == 0, err[-2000:]
+    first, follow = json_lines(out)  # the empty line is asked again, not answered
+    assert first["hits"][0]["pair_id"] == "p10" and first["read_with"] is None
+    assert follow["read_with"] == "腾讯会自己做ERP吗" and follow["answered"]
+    assert "Ctrl-D" in err

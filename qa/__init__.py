@@ -23,9 +23,10 @@ def ask(question: str | None, top_k: int = 5, *, mode: str = "hybrid",
     An empty question (``""``, blank, or ``None``) returns ``answered: False`` with no hits; it
     does not raise. Anything else that is not a ``str`` raises ``TypeError``.
 
-    In a conversation, pass the question asked just before as *previous* (for a chain, the
-    previous result's ``read_as`` when it has one, else its ``question``): a follow-up that leans
-    on it ("他为什么这么说?", "那私有云呢?", "And the sales team?") is then read together with it,
+    In a conversation, pass the question asked just before as *previous* (in a chain, the
+    previous result's ``read_with`` when it has one, else its ``question``, so that the chain
+    stays on the question that set the topic): a follow-up that leans
+    on it ("他为什么这么说?", "这样划边界的理由是什么?", "Tell me more") is then read together with it,
     and ``read_with`` says so.
     """
     if question is not None and not isinstance(question, str):

@@ -197,15 +197,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return _interactive(args)
     else:
         batches = _stdin_batches(sys.stdin)
-    engine, held = None, []
-    context: list[str | None] = [args.previous]  # carried from batch to batch
+    engine, held, turns = None, [], None
     for questions in batches:
         if engine is None:  # the model loads once the first real question arrives
             held += questions  # lines that clean to nothing are answered (as empty) in order
             if not any(clean_question(q)[0] for q in held):
                 continue
             engine, questions, held = _engine(args), held, []
-        for ans in _answers(engine, questions, args, context):
+            turns = _Turns(engine, args)
+        for ans in turns.answer(questions):
             d = ans.to_dict()
             if args.json:
                 print(json.dumps(d, ensure_ascii=False), flush=True)
@@ -219,7 +219,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 INTERACTIVE_HINT = ("Ask about the interview, in Chinese or English, one question per line. A "
-                    "follow-up (\"为什么?\", \"那私有云呢?\", \"And the sales team?\") is read "
+                    "follow-up (\"为什么?\", \"他这样划边界的理由是什么?\", \"Tell me more\") is read "
                     "with the question before it. Ctrl-D (or \"exit\") ends.")
 
 
@@ -248,7 +248,7 @@ def _interactive(args: argparse.Namespace) -> int:
         ans = engine.ask(line, top_k=args.top_k, mode=args.mode, previous=previous)
         if not ans.question:
             continue  # an empty line: ask again
-        previous = ans.read_as or ans.question
+        previous = ans.anchor
         d = ans.to_dict()
         if args.json:
             print(json.dumps(d, ensure_ascii=False), flush=True)
@@ -257,22 +257,31 @@ def _interactive(args: argparse.Namespace) -> int:
             sys.stdout.flush()
 
 
-def _answers(engine, questions: list[str], args: argparse.Namespace, context: list[str | None]):
-    """The answers to *questions*. As a conversation (``--chat``) each follows up on the one
-    before, so they are asked one by one, and *context* (one item: the previous question as it
-    was read) is carried to the next batch; otherwise they are asked together, only the very first
-    one after ``--previous``."""
-    if not args.chat:
-        contexts = [context[0]] + [None] * (len(questions) - 1) if context[0] else None
-        context[0] = None
-        yield from engine.ask_many(questions, top_k=args.top_k, mode=args.mode,
-                                   previous=contexts)
-        return
-    for q in questions:
-        ans = engine.ask(q, top_k=args.top_k, mode=args.mode, previous=context[0])
-        if ans.question:
-            context[0] = ans.read_as or ans.question
-        yield ans
+class _Turns:
+    """Answers questions in order, carrying what a follow-up is read with: with ``--chat`` from
+    each question to the next (:attr:`~qa.engine.Answer.anchor`); otherwise only ``--previous``,
+    for the first question that is not empty."""
+
+    def __init__(self, engine, args: argparse.Namespace) -> None:
+        self.engine, self.args = engine, args
+        self.previous: str | None = args.previous
+
+    def answer(self, questions: list[str]) -> Iterator:
+        from qa.engine import clean_question
+
+        kw = {"top_k": self.args.top_k, "mode": self.args.mode}
+        if self.args.chat:  # each may follow up on the one before: one by one
+            for q in questions:
+                ans = self.engine.ask(q, previous=self.previous, **kw)
+                if ans.question:
+                    self.previous = ans.anchor
+                yield ans
+            return
+        previous: list[str | None] = [None] * len(questions)
+        first = next((n for n, q in enumerate(questions) if clean_question(q)[0]), None)
+        if self.previous and first is not None:
+            previous[first], self.previous = self.previous, None
+        yield from self.engine.ask_many(questions, previous=previous, **kw)
 
 
 def _stdin_batches(stream: TextIO, size: int = 64) -> Iterator[list[str]]:
@@ -397,7 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "the bundled interview; more returns them all; default 5)")
     a.add_argument("--previous", metavar="TEXT",
                    help="the question asked just before; a follow-up that leans on it (\"why?\", "
-                        "\"那私有云呢?\") is read together with it")
+                        "\"他这样说的理由是什么?\") is read together with it")
     a.add_argument("--chat", action="store_true",
                    help="the questions on stdin are one conversation: each may follow up on "
                         "the one before")

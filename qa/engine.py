@@ -36,7 +36,7 @@ from qa.corpus import (
     translation_path,
 )
 from qa.exemplars import ExemplarSet
-from qa.followup import combine, refers_back
+from qa.followup import MIN_SUPPORT, combine, is_bare, own_words, refers_back
 from qa.fusion import learned, pair_features, ranks, rrf, weighted
 from qa.parsing import Interview, QAPair, load_interview
 from qa.text import detect_language, tokenize
@@ -107,6 +107,13 @@ class Answer:
     read_with: str | None = None
     read_as: str | None = None
 
+    @property
+    def anchor(self) -> str:
+        """What a follow-up to this answer is read with (``previous`` of the next turn): the
+        question itself, or, when it was a follow-up, the question it was read with, so a chain
+        of "为什么?" / "Tell me more" stays on the question that set the topic."""
+        return self.read_with or self.question
+
     def to_dict(self) -> dict:
         return {
             "question": self.question,
@@ -125,6 +132,15 @@ class Answer:
                          for n, v in zip(FEATURES, self.features.vector(), strict=True)}
                         if self.features is not None else None),
         }
+
+
+def _clean_previous(text: str | None) -> str:
+    """An earlier question as context: invisible and control characters out, whitespace
+    collapsed, not truncated here (:func:`qa.followup.combine` keeps its end)."""
+    if not isinstance(text, str):
+        return ""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return " ".join(_CONTROL.sub(" ", _FORMAT.sub("", text)).split())
 
 
 def clean_question(text: str | None) -> tuple[str, str | None]:
@@ -320,32 +336,45 @@ class Engine:
 
     def ask_many(self, questions: Sequence[str | None], top_k: int = 5, mode: str = "hybrid",
                  previous: Sequence[str | None] | None = None) -> list[Answer]:
-        """Answer each question. With *previous* (the question asked before it, or None, for
-        each), a question that refers back to it (:func:`qa.followup.refers_back`), that is
-        declined alone and whose answer type does not say why, is asked again together with the
-        previous one; that answer replaces the decline when it is answered (``read_with`` says so)."""
+        """Answer each question. *previous*, when given, holds for each question the one asked
+        before it in its conversation (or None): a follow-up that leans on it is then read with it
+        (:mod:`qa.followup` has the rule), and its answer's ``read_with`` says so."""
+        if isinstance(previous, str):
+            raise TypeError("previous must hold one earlier question (or None) per question, "
+                            "e.g. previous=[\"腾讯会自己做ERP吗\"], not a single string")
         if previous is not None and len(previous) != len(questions):
             raise ValueError(f"{len(previous)} previous questions for {len(questions)} questions; "
                              "give one per question (None where there is none)")
-        out = self._ask_alone(questions, top_k, mode)
+        snapshot = self._snapshot()  # one calibration for the whole call
+        out = self._ask_alone(questions, top_k, mode, snapshot)
         if not previous:
             return out
-        todo = [i for i, (a, c) in enumerate(zip(out, previous, strict=True))
-                if a.hits and not a.answered and not (a.features and a.features.factoid)
-                and clean_question(c)[0] and refers_back(a.question)
-                and _names_nothing_new(a)]
+        context = [_clean_previous(p) for p in previous]
+        todo = [i for i, (a, c) in enumerate(zip(out, context, strict=True))
+                if c and a.hits and refers_back(a.question)
+                and not (a.features and a.features.factoid)
+                and (not a.answered or is_bare(a.question))]
         if not todo:
             return out
-        texts = [combine(clean_question(previous[i])[0], out[i].question) for i in todo]
-        for i, text, again in zip(todo, texts, self._ask_alone(texts, top_k, mode), strict=True):
-            if again.answered:
+        texts = [combine(context[i], out[i].question, MAX_QUESTION_CHARS) for i in todo]
+        for i, again in zip(todo, self._ask_alone(texts, top_k, mode, snapshot), strict=True):
+            if again.answered and self._supports(out[i].question, again):
                 out[i] = replace(again, question=out[i].question, notice=out[i].notice,
-                                 language=out[i].language,
-                                 read_with=clean_question(previous[i])[0], read_as=again.question)
+                                 language=out[i].language, read_with=context[i],
+                                 read_as=again.question)
         return out
 
-    def _ask_alone(self, questions: Sequence[str | None], top_k: int, mode: str
-                   ) -> list[Answer]:
+    def _supports(self, question: str, answer: Answer) -> bool:
+        """Whether the exchange *answer* found contains enough of *question*'s own words
+        (:data:`qa.followup.MIN_SUPPORT`); always for a bare question, which has none."""
+        words = own_words(question)
+        if not words:
+            return True
+        top = self._pairs.index(answer.hits[0].pair)
+        return float(self.coverage(words)[top]) >= MIN_SUPPORT
+
+    def _ask_alone(self, questions: Sequence[str | None], top_k: int, mode: str,
+                   snapshot: tuple[Calibration, ExemplarSet | None]) -> list[Answer]:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
         if mode == "sparse" and not self.has_sparse:
@@ -359,7 +388,7 @@ class Engine:
         # is lexical only.
         texts = [cleaned[i][0] for i in todo]
         vecs, svecs = self.encode_with_sparse(texts) if todo else (None, None)
-        cal, exemplars = self._snapshot()  # one for the whole call
+        cal, exemplars = snapshot
         out: list[Answer] = []
         for i, (q, notice) in enumerate(cleaned):
             if not q:
@@ -409,15 +438,6 @@ class Engine:
                       confidence=confidence, hits=tuple(hits), language=detect_language(q),
                       notice=notice, mode=mode, features=feats,
                       reason=REASONS.get(code or ""), reason_code=code)
-
-
-def _names_nothing_new(answer: Answer) -> bool:
-    """Whether a follow-up brings no topic of its own that the interview never mentions: it has
-    no content words ("为什么?", "Why?"), or at least one of them occurs in the interview. "那天气
-    呢?" after a question on ERP names only words the interview never uses, so it is not read
-    with that question (which would answer it with the ERP exchange)."""
-    f = answer.features
-    return f is None or f.unseen < 1.0 or not tokenize(answer.question)
 
 
 def _decline_reason(q: str, feats: Features, answered: bool, mode: str, cal: Calibration,

@@ -377,6 +377,10 @@ def test_chat_reads_each_line_as_a_follow_up_of_the_one_before():
     got = run_qa("ask", "--previous", lines[0], lines[1])
     assert got.returncode == 0, got.stderr
     assert f"read as a follow-up to: {lines[0]}" in got.stdout
+    # --previous goes to the first question that is not empty, not to an invisible line
+    got = run_qa("ask", "--json", "--previous", lines[0], stdin=f"\u200b\n{lines[1]}\n")
+    empty, follow = json_lines(got.stdout)
+    assert empty["hits"] == [] and follow["read_with"] == lines[0]
 
 
 def test_at_a_terminal_ask_is_a_conversation_at_a_prompt():

@@ -440,19 +440,25 @@ def test_a_follow_up_rides_on_the_history_gradio_hands_back(real_engine):
 
     chatbot = gr.Chatbot()
     h = Handlers(lambda: real_engine)
-    evil = 'ERP "> <img src=x onerror=alert(1)> {x} $y$ 腾讯会自己做ERP吗'
+    evil = 'ERP "> <img src=x onerror=alert(1)> {x} $y$\n腾讯会自己做ERP吗'
     _, history = h.respond(evil, [])
     assert "<img" not in history[0]["content"]  # the attribute is escaped like the text
-    assert render.read_as(history[0]["content"]) == evil
+    assert render.anchor_of(history[0]["content"]) == " ".join(evil.split())  # one line
     for hist in (history, chatbot.preprocess(chatbot.postprocess(history))):
         _, after = h.respond("他这样划边界的理由是什么", hist)
         assert "notice-followup" in after[-1]["content"] and ">p10<" in after[-1]["content"]
-        assert render.read_as(after[-2]["content"]) == f"{evil} 他这样划边界的理由是什么"
+        # the next turn follows up on the question that set the topic, not on the follow-up
+        assert render.anchor_of(after[-2]["content"]) == " ".join(evil.split())
     _, fresh = h.respond("他这样划边界的理由是什么", [])
     assert "notice-followup" not in fresh[-1]["content"]
     assert h.api_ask("他这样划边界的理由是什么", 3, "腾讯会自己做ERP吗")["read_with"] == (
         "腾讯会自己做ERP吗")
-    import pytest as _pytest
-
-    with _pytest.raises(gr.Error, match="previous"):
+    with pytest.raises(gr.Error, match="previous"):
         h.api_ask("为什么", 3, ["腾讯会自己做ERP吗"])
+
+
+def test_the_follow_up_notice_shows_the_end_of_a_long_previous_question(engine):
+    a = dataclasses.replace(engine.ask("为什么"), answered=True, read_with="啊" * 200 + "ERP吗",
+                            language="zh-Hans")
+    html_ = render.answer_reply(a, 0.5)
+    assert "ERP吗" in html_ and "…啊" in html_

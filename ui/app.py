@@ -45,8 +45,8 @@ FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Noto Sans C
 API_NOTE = (
     "**API.** `gradio_client.Client(url).predict(question, 5, api_name=\"/ask\")` returns the "
     "same JSON object as `qa.ask()` and `python -m qa ask --json`; "
-    "`predict(question, previous_question, 5, api_name=\"/follow_up\")` reads a follow-up with "
-    "the question before it."
+    "`predict(question, previous, 5, api_name=\"/follow_up\")` reads a follow-up with "
+    "`previous`, the question asked before it."
 )
 # Shows or hides every reply's Simplified copy on the client: a page-level <style> element (the
 # app's own stylesheet is scoped by Gradio, so a class on <body> would not reach it).

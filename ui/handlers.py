@@ -81,26 +81,26 @@ class Handlers:
             return "", history
         result, error = _attempt(self._reply, message or "", _previous(history),
                                  language=detect_language(message or ""))
-        reply, read_as = result or ({"role": "assistant",
-                                     "content": render.message_box(error or "", "error")}, None)
+        reply, anchor = result or ({"role": "assistant",
+                                    "content": render.message_box(error or "", "error")}, None)
         history.append({"role": "user",
-                        "content": render.user_bubble((message or "").strip(), read_as)})
+                        "content": render.user_bubble((message or "").strip(), anchor)})
         history.append(reply)
         return "", history
 
     def _reply(self, text: str, previous: str | None) -> tuple[Message, str | None]:
-        """The reply to *text*, a follow-up of *previous* when it leans on it, and the text it was
-        answered as (for the next turn)."""
+        """The reply to *text*, a follow-up of *previous* when it leans on it, and what the next
+        turn follows up on (:attr:`~qa.engine.Answer.anchor`)."""
         answer = self.engine.ask(text, top_k=DEFAULT_TOP_K, previous=previous)
         speaker = self.page().speaker
         # only the end of it is ever used again (qa.followup.combine)
-        read_as = (answer.read_as or answer.question)[-CONTEXT_CHARS:] or None
+        anchor = answer.anchor[-CONTEXT_CHARS:] or None
         if answer.answered:
             return {"role": "assistant",
-                    "content": render.answer_reply(answer, self.threshold, speaker)}, read_as
+                    "content": render.answer_reply(answer, self.threshold, speaker)}, anchor
         return {"role": "assistant",
                 "content": render.abstain_reply(answer, self.threshold, speaker),
-                "options": render.follow_ups(answer)}, read_as
+                "options": render.follow_ups(answer)}, anchor
 
     # -- Compare --------------------------------------------------------------------------------
     def compare(self, question: str | None, top_k: float = DEFAULT_TOP_K) -> str:
@@ -186,7 +186,7 @@ def _previous(history: list[Message]) -> str | None:
     start."""
     for m in reversed(history):
         if isinstance(m, dict) and m.get("role") == "user":
-            return render.read_as(m.get("content"))
+            return render.anchor_of(m.get("content"))
     return None
 
 

@@ -48,28 +48,29 @@ def confidence_badge(confidence: float, threshold: float, language: str = "en") 
             f'{escape(t("confidence", language, pct=pct))}</span>')
 
 
-_READ_AS = re.compile(r'<div class="user-msg" data-read-as="([^"]*)"')
+_ANCHOR = re.compile(r'<div class="user-msg" data-anchor="([^"]*)"')
 
 
-def user_bubble(message: str, read_as: str | None = None) -> str:
-    """The user's message as inert text (long ones shortened for display). *read_as*, the text
-    the question was answered as (itself, or with the question before it), rides along in an
-    attribute so that the next turn can follow up on it (:func:`read_as`)."""
+def user_bubble(message: str, anchor: str | None = None) -> str:
+    """The user's message as inert text (long ones shortened for display). *anchor*, what the
+    next turn follows up on (:attr:`qa.engine.Answer.anchor`), rides along in an attribute
+    (:func:`anchor_of` reads it back), on one line."""
     shown = message if len(message) <= USER_ECHO_CHARS else (
         f"{message[:USER_ECHO_CHARS]} … "
         + t("chars_in_all", detect_language(message), n=len(message)))
-    attr = f' data-read-as="{escape(read_as)}"' if read_as else ""
+    anchor = " ".join((anchor or "").split())
+    attr = f' data-anchor="{escape(anchor)}"' if anchor else ""
     return f'<div class="user-msg"{attr}>{escape(shown)}</div>'
 
 
-def read_as(content: object) -> str | None:
-    """What a user bubble (:func:`user_bubble`) was answered as, or None. *content* is the
-    message's content as the handler wrote it (a string) or as Gradio hands it back (a list of
-    ``{"type": "text", "text": …}`` parts)."""
+def anchor_of(content: object) -> str | None:
+    """What the turn after a user bubble (:func:`user_bubble`) follows up on, or None. *content*
+    is the message's content as the handler wrote it (a string) or as Gradio hands it back (a list
+    of ``{"type": "text", "text": …}`` parts)."""
     if isinstance(content, list | tuple):
         content = "".join(p.get("text") or "" for p in content
                           if isinstance(p, dict) and p.get("type", "text") == "text")
-    m = _READ_AS.match(content) if isinstance(content, str) else None
+    m = _ANCHOR.match(content) if isinstance(content, str) else None
     return unescape(m.group(1)) if m and m.group(1) else None
 
 
@@ -82,7 +83,7 @@ def _answer_notice(answer: Answer) -> str:
     one before; it was cut to MAX_QUESTION_CHARS."""
     out = ""
     if answer.read_with:
-        q = answer.read_with if len(answer.read_with) <= 80 else answer.read_with[:79] + "…"
+        q = answer.read_with if len(answer.read_with) <= 80 else "…" + answer.read_with[-79:]
         out = notice(t("read_with", answer.language, q=q), "followup")
     if not answer.notice:
         return out

@@ -45,7 +45,9 @@ log = logging.getLogger(__name__)
 # Why an answer was declined, by ``Answer.reason_code`` (the text is ``Answer.reason``).
 REASONS = {**DECLINE_REASONS,
            "exemplar": "It is closer to questions known to lie outside this interview (share "
-                       "price, salaries, other companies…) than to the ones it answers."}
+                       "price, salaries, other companies…) than to the ones it answers.",
+           "context": "It follows up on an earlier question (\"why?\", \"tell me more\") but "
+                      "there is none to follow: ask a question first, then the follow-up."}
 
 MAX_QUESTION_CHARS = 2000
 DENSE_TOP_N = 3
@@ -347,16 +349,28 @@ class Engine:
                              "give one per question (None where there is none)")
         snapshot = self._snapshot()  # one calibration for the whole call
         out = self._ask_alone(questions, top_k, mode, snapshot)
+        context = [_clean_previous(p) for p in previous] if previous else [""] * len(out)
+        for i, (a, c) in enumerate(zip(out, context, strict=True)):
+            if not c and a.question and not a.answered and is_bare(a.question) \
+                    and refers_back(a.question):  # "为什么?" with nothing before it
+                out[i] = replace(a, reason=REASONS["context"], reason_code="context")
         if not previous:
             return out
-        context = [_clean_previous(p) for p in previous]
+        for i, (a, c) in enumerate(zip(out, context, strict=True)):
+            # a question in neither script ("那明年呢") is in the conversation's
+            before = detect_language(c) if c and a.question else "en"
+            if before != "en" and a.language != "en":
+                out[i] = replace(a, language=detect_language(a.question, tie=before))
         todo = [i for i, (a, c) in enumerate(zip(out, context, strict=True))
                 if c and a.hits and refers_back(a.question)
                 and not (a.features and a.features.factoid)
                 and (not a.answered or is_bare(a.question))]
         if not todo:
             return out
-        texts = [combine(context[i], out[i].question, MAX_QUESTION_CHARS) for i in todo]
+        # a bare follow-up ("为什么?") asks about what the previous question asked: it gets that
+        # question's exchange; any other is asked together with it
+        texts = [combine(context[i], "" if is_bare(out[i].question) else out[i].question,
+                         MAX_QUESTION_CHARS) for i in todo]
         for i, again in zip(todo, self._ask_alone(texts, top_k, mode, snapshot), strict=True):
             if again.answered and self._supports(out[i].question, again):
                 out[i] = replace(again, question=out[i].question, notice=out[i].notice,

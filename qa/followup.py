@@ -7,22 +7,24 @@ it, it is answerable.
 
 - :func:`refers_back` says whether a question points back: a personal or demonstrative pronoun
   (他, 这个, 那, "it", "this"), a topic-shifting ellipsis ("那…呢", a short "X呢", "what
-  about…", "and…?"), or a question that is nothing but "why?" / "为什么?" / "tell me more". It
-  looks at forms only, never at topics.
+  about…", "and…?"), a question that is nothing but "why?" / "为什么?" / "tell me more", or one
+  that asks without a content word of its own ("怎么做到的?", "What was the reason?"). It looks
+  at forms only, never at topics.
 - :func:`own_words` are the question's content words without the pointing ones (这么, 这样,
   "think", "mean"…); a question without any (:func:`is_bare`) can only be understood in context.
 - :func:`combine` is the text the engine then asks: the end of the previous question, then this
   one.
 
-The rule, in :meth:`qa.engine.Engine.ask_many` with ``previous``: a question that refers back,
+The rule, in :meth:`qa.engine.Engine.ask_many` with ``previous``: a question that refers back and
 whose own answer type does not say the interview lacks what it asks (a figure, a name: "他当时多
-大?" stays declined), and that is declined alone, or is bare (then its answer alone is noise), is
-asked again as :func:`combine` of the two. That answer is taken when it is answered and, unless
-the question is bare, when the exchange it finds contains at least :data:`MIN_SUPPORT` of the
-question's own words (IDF-weighted): "他喜欢打篮球吗?" or "那腾讯的员工福利呢?" after a question on
-ERP would otherwise get the ERP exchange. Chosen on the dev half of ``tests/data/followups.jsonl``
-and a set of off-topic follow-ups written to break it; the held-out half is measured in the
-README.
+大?" stays declined), and that is declined alone or is bare (then its answer alone is noise), is
+asked again: a bare one as the previous question itself (it asks about the same thing, so it gets
+the exchange the user just saw), any other as :func:`combine` of the two. That answer replaces the
+one read alone when it is answered and when, unless the question is bare, the exchange it finds
+contains at least :data:`MIN_SUPPORT` of the question's own words (IDF-weighted: "他喜欢打篮球吗?"
+or "那腾讯的员工福利呢?" after a question on ERP would otherwise get the ERP exchange). Chosen
+on the dev half of ``tests/data/followups.jsonl`` and a set of off-topic follow-ups written to
+break it; the held-out half is measured in the README.
 """
 
 from __future__ import annotations
@@ -61,10 +63,11 @@ _BARE = re.compile(
 POINTING_WORDS = ("这么", "这样", "那样", "那么", "这个", "那个", "这些", "那些", "这种", "那种",
                   "怎么", "为何", "为啥", "甚么", "一下", "具体", "详细", "展开", "说说", "讲讲", "说", "讲",
                   "点", "一点", "细", "讲细", "说细", "比如", "比如说", "例如", "例子", "举例", "还有",
-                  "然后", "接着", "继续", "更多", "多说",
+                  "然后", "接着", "继续", "更多", "多说", "做", "做到", "举个", "不能", "能不能",
+                  "原因", "理由", "意思",
                   "think", "thought", "say", "said", "mean", "meant", "tell", "explain",
                   "elaborate", "tho", "though", "more", "example", "examples", "continue",
-                  "detail", "details", "specifically", "else")
+                  "detail", "details", "specifically", "else", "give", "reason", "do", "did")
 # How much of a non-bare follow-up's own words (IDF-weighted) the exchange found with the previous
 # question must contain. Dev half of tests/data/followups.jsonl: the three follow-ups answered
 # right this way had 0.16-0.40, the two answered wrong 0.00; off-topic follow-ups after an ERP
@@ -78,10 +81,18 @@ CONTEXT_CHARS = 400
 _ACRONYM_IT = re.compile(r"\bIT\b")  # information technology, not the pronoun
 
 
+# A question without words of its own still asks something: "怎么做到的?", "What was the reason?"
+# ("好的", "嗯" do not; they acknowledge).
+_ASKS = re.compile(r"[?？]|为什么|为何|怎么|什么|哪|吗|呢|\b(?:why|how|what|which|when)\b")
+
+
 def refers_back(question: str) -> bool:
-    """Whether *question* points back to an earlier turn (see the module doc)."""
+    """Whether *question* points back to an earlier turn (see the module doc): by its form, or
+    because it asks something without a content word of its own."""
     q = fold(_ACRONYM_IT.sub(" ", question))
-    return bool(_ZH_POINTER.search(q) or _EN_POINTER.search(q) or _BARE.search(q))
+    if _ZH_POINTER.search(q) or _EN_POINTER.search(q) or _BARE.search(q):
+        return True
+    return bool(_ASKS.search(q)) and is_bare(question)
 
 
 @cache
@@ -105,6 +116,7 @@ def combine(previous: str, question: str, limit: int | None = None) -> str:
     """The text to ask for *question* read as a follow-up of *previous*: the end of *previous*
     (at most :data:`CONTEXT_CHARS` characters, and fewer when the whole would exceed *limit*),
     then *question*."""
+    question = question.strip()
     room = CONTEXT_CHARS if limit is None else min(CONTEXT_CHARS, limit - len(question) - 1)
     prev = previous.strip()[-room:].strip() if room > 0 else ""
-    return f"{prev} {question.strip()}" if prev else question.strip()
+    return " ".join(t for t in (prev, question) if t)

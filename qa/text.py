@@ -159,13 +159,15 @@ def _changed(chars: str, converted: str) -> int:
     return sum(a != b for a, b in zip(chars, converted, strict=True))
 
 
-def detect_language(text: str) -> str:
+def detect_language(text: str, tie: str = "zh-Hans") -> str:
     """``"en"``, ``"zh-Hans"`` or ``"zh-Hant"``, by majority, so that a name or term copied from
     the page does not decide: English when the text has more English words (acronyms left out)
     than Han characters ("What does 湯道生 think about talent?"); else Traditional when more of
-    its characters are Traditional-only than Simplified-only, Simplified otherwise
-    ("湯道生怎么看人才" has one of each: Simplified, the likelier reader of a copied name).
-    Simplified-only is judged by the Hong Kong standard (``s2hk``), where 台 is Traditional too."""
+    its characters are Traditional-only than Simplified-only, Simplified when fewer, and *tie*
+    when as many: by default Simplified ("湯道生怎么看人才" has one of each: Simplified, the
+    likelier reader of a copied name; "那明年呢" has none), in a conversation the script of the
+    turn before. Simplified-only is judged by the Hong Kong standard (``s2hk``), where 台 is
+    Traditional too."""
     han = _CJK.findall(text)
     if len(_EN_WORD.findall(text)) > len(han) or not han:
         return "en"
@@ -176,4 +178,6 @@ def detect_language(text: str) -> str:
         counts.append(_changed(joined, whole) if len(whole) == len(joined)
                       else sum(convert(c) != c for c in han))
     traditional, simplified = counts
+    if traditional == simplified:
+        return tie
     return "zh-Hant" if traditional > simplified else "zh-Hans"

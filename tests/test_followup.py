@@ -139,3 +139,29 @@ def test_followups_on_the_held_out_split_beat_reading_them_alone(real_engine):
     assert chat["inscope_declined"] < alone["inscope_declined"]
     assert chat["oos_declined"] >= alone["oos_declined"] - 2  # 29 against 31 of 38 now
     assert chat["recall@1"] >= 0.82 and chat["oos_declined_rate"] >= 0.74
+
+
+def test_a_follow_up_with_nothing_before_it_says_so(real_engine):
+    for q in ("为什么?", "Tell me more", "為甚麼?"):
+        a = real_engine.ask(q)
+        assert not a.answered and a.reason_code == "context", q
+    # an ordinary off-topic question keeps its usual reasons
+    assert real_engine.ask("今天天气怎么样").reason_code != "context"
+
+
+def test_a_follow_up_in_neither_script_takes_the_conversations(real_engine):
+    assert real_engine.ask("那明年呢", previous="騰訊會自己做ERP嗎").language == "zh-Hant"
+    assert real_engine.ask("那明年呢", previous="腾讯会自己做ERP吗").language == "zh-Hans"
+    assert real_engine.ask("那明年呢").language == "zh-Hans"
+    # a question with a script of its own keeps it
+    assert real_engine.ask("为什么", previous="騰訊會自己做ERP嗎").language == "zh-Hans"
+
+
+def test_more_ways_to_ask_for_more(real_engine):
+    """Follow-ups without a topic word of their own get the exchange the previous question got."""
+    prev = "熊猫直播破产时腾讯做了什么"
+    first = real_engine.ask(prev).hits[0].pair.id
+    for q in ("为什么这么做?", "这样做的原因是什么?", "What was the reason?", "能举个例子吗",
+              "Can you give an example?", "具体点?", "go on"):
+        a = real_engine.ask(q, previous=prev)
+        assert a.answered and a.read_with == prev and a.hits[0].pair.id == first, q

@@ -384,7 +384,9 @@ def test_bundled_example_questions_get_the_right_exchange(real_engine):
     expected = {
         "腾讯会自己做ERP吗?": "p10",
         "騰訊的用戶中臺能幫企業識別哪些用戶?": "p07",  # replaced 騰訊真的沒有中臺能力嗎? (got p08)
-        "Is Tencent Cloud losing money?": "p13",
+        # replaced "Is Tencent Cloud losing money?" (p13, but at 61%: a starter should not look
+        # unsure)
+        "Why is Tencent Cloud not profitable yet?": "p13",
         # replaced "What does Tencent look for when it hires talent?" (p04 first, but declined at
         # 0.38 after the 844-question recalibration)
         "What kind of people is Tencent hiring for its enterprise business?": "p04",
@@ -395,6 +397,8 @@ def test_bundled_example_questions_get_the_right_exchange(real_engine):
     for question, pair_id in expected.items():
         answer = real_engine.ask(question)
         assert answer.answered and answer.hits[0].pair.id == pair_id, question
+    for question in BUNDLED.starters:  # the first thing a visitor clicks should look sure
+        assert real_engine.ask(question).confidence >= 0.8, question
 
 
 def test_every_decline_reason_is_translated():
@@ -457,8 +461,8 @@ def test_a_follow_up_rides_on_the_history_gradio_hands_back(real_engine):
         h.api_ask("为什么", 3, ["腾讯会自己做ERP吗"])
 
 
-def test_the_follow_up_notice_shows_the_end_of_a_long_previous_question(engine):
-    a = dataclasses.replace(engine.ask("为什么"), answered=True, read_with="啊" * 200 + "ERP吗",
+def test_the_follow_up_notice_shows_the_start_of_a_long_previous_question(engine):
+    a = dataclasses.replace(engine.ask("为什么"), answered=True, read_with="腾讯" + "啊" * 200,
                             language="zh-Hans")
     html_ = render.answer_reply(a, 0.5)
-    assert "ERP吗" in html_ and "…啊" in html_
+    assert "“腾讯" + "啊" * 77 + "…”" in html_

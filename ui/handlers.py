@@ -98,6 +98,9 @@ class Handlers:
         if answer.answered:
             return {"role": "assistant",
                     "content": render.answer_reply(answer, self.threshold, speaker)}, anchor
+        if answer.reason_code == "context":  # a follow-up with nothing to follow: offer starters
+            return {"role": "assistant", "content": render.context_reply(answer),
+                    "options": [{"value": q, "label": q} for q in self.page().starters]}, None
         return {"role": "assistant",
                 "content": render.abstain_reply(answer, self.threshold, speaker),
                 "options": render.follow_ups(answer)}, anchor

@@ -46,7 +46,7 @@ BUNDLED = Page(
     starters=(
         "腾讯会自己做ERP吗?",
         "騰訊的用戶中臺能幫企業識別哪些用戶?",
-        "Is Tencent Cloud losing money?",
+        "Why is Tencent Cloud not profitable yet?",
         "What kind of people is Tencent hiring for its enterprise business?",
     ),
     examples=(

@@ -83,7 +83,8 @@ def _answer_notice(answer: Answer) -> str:
     one before; it was cut to MAX_QUESTION_CHARS."""
     out = ""
     if answer.read_with:
-        q = answer.read_with if len(answer.read_with) <= 80 else "…" + answer.read_with[-79:]
+        # the question that set the topic, recognisable by its start
+        q = answer.read_with if len(answer.read_with) <= 80 else answer.read_with[:79] + "…"
         out = notice(t("read_with", answer.language, q=q), "followup")
     if not answer.notice:
         return out
@@ -231,6 +232,13 @@ def abstain_reply(answer: Answer, threshold: float, speaker: str = "") -> str:
     if nearest:
         parts.append(f'<ol class="nearest">{_near_items([hit for hit, _ in nearest])}</ol>')
     return f'<div class="reply abstain">{"".join(parts)}</div>'
+
+
+def context_reply(answer: Answer) -> str:
+    """The reply to a follow-up ("为什么?", "Tell me more") with no question before it: not "the
+    interview does not cover this", but what to do."""
+    text = localised_reason(answer.reason_code, answer.reason, answer.language) or ""
+    return f'<div class="reply abstain">{notice(text, "prompt")}</div>'
 
 
 def message_box(text: str, kind: str = "note") -> str:

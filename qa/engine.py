@@ -36,7 +36,7 @@ from qa.corpus import (
     translation_path,
 )
 from qa.exemplars import ExemplarSet
-from qa.followup import MIN_SUPPORT, combine, is_bare, own_words, refers_back
+from qa.followup import MIN_SUPPORT, combine, is_bare, own_words, points_back, refers_back
 from qa.fusion import learned, pair_features, ranks, rrf, weighted
 from qa.parsing import Interview, QAPair, load_interview
 from qa.text import detect_language, tokenize
@@ -113,7 +113,10 @@ class Answer:
     def anchor(self) -> str:
         """What a follow-up to this answer is read with (``previous`` of the next turn): the
         question itself, or, when it was a follow-up, the question it was read with, so a chain
-        of "为什么?" / "Tell me more" stays on the question that set the topic."""
+        of "为什么?" / "Tell me more" stays on the question that set the topic; nothing after a
+        follow-up that had nothing to follow (``reason_code`` "context")."""
+        if self.reason_code == "context":
+            return ""
         return self.read_with or self.question
 
     def to_dict(self) -> dict:
@@ -134,15 +137,6 @@ class Answer:
                          for n, v in zip(FEATURES, self.features.vector(), strict=True)}
                         if self.features is not None else None),
         }
-
-
-def _clean_previous(text: str | None) -> str:
-    """An earlier question as context: invisible and control characters out, whitespace
-    collapsed, not truncated here (:func:`qa.followup.combine` keeps its end)."""
-    if not isinstance(text, str):
-        return ""
-    text = text.encode("utf-8", "replace").decode("utf-8")
-    return " ".join(_CONTROL.sub(" ", _FORMAT.sub("", text)).split())
 
 
 def clean_question(text: str | None) -> tuple[str, str | None]:
@@ -349,30 +343,34 @@ class Engine:
                              "give one per question (None where there is none)")
         snapshot = self._snapshot()  # one calibration for the whole call
         out = self._ask_alone(questions, top_k, mode, snapshot)
-        context = [_clean_previous(p) for p in previous] if previous else [""] * len(out)
+        # an earlier question as it was itself answered: cleaned and cut the same way
+        context = [clean_question(p)[0] if isinstance(p, str) else "" for p in previous or ()]
+        context += [""] * (len(out) - len(context))
+        neutral = self._neutral
         for i, (a, c) in enumerate(zip(out, context, strict=True)):
-            if not c and a.question and not a.answered and is_bare(a.question) \
-                    and refers_back(a.question):  # "为什么?" with nothing before it
-                out[i] = replace(a, reason=REASONS["context"], reason_code="context")
-        if not previous:
-            return out
-        for i, (a, c) in enumerate(zip(out, context, strict=True)):
-            # a question in neither script ("那明年呢") is in the conversation's
-            before = detect_language(c) if c and a.question else "en"
-            if before != "en" and a.language != "en":
-                out[i] = replace(a, language=detect_language(a.question, tie=before))
+            if not a.question:
+                continue
+            if c and a.language != "en" and (before := detect_language(c)) != "en":
+                # a question in neither script ("那明年呢") is in the conversation's
+                out[i] = a = replace(a, language=detect_language(a.question, tie=before))
+            if not c and is_bare(a.question, neutral) and points_back(a.question):
+                # "为什么?" with nothing before it: whatever it matched alone is noise
+                out[i] = replace(a, answered=False, confidence=0.0, reason=REASONS["context"],
+                                 reason_code="context")
         todo = [i for i, (a, c) in enumerate(zip(out, context, strict=True))
-                if c and a.hits and refers_back(a.question)
+                if c and a.hits and refers_back(a.question, neutral)
                 and not (a.features and a.features.factoid)
-                and (not a.answered or is_bare(a.question))]
+                and (not a.answered or is_bare(a.question, neutral))]
         if not todo:
             return out
-        # a bare follow-up ("为什么?") asks about what the previous question asked: it gets that
-        # question's exchange; any other is asked together with it
-        texts = [combine(context[i], "" if is_bare(out[i].question) else out[i].question,
-                         MAX_QUESTION_CHARS) for i in todo]
+        # a bare follow-up ("为什么?") asks about what the previous question asked: it gets what
+        # that question got, answered or not; any other is asked together with it, and the new
+        # answer is taken only when answered and when that exchange has the question's own words
+        bare = {i: is_bare(out[i].question, neutral) for i in todo}
+        texts = [combine(context[i], "" if bare[i] else out[i].question, MAX_QUESTION_CHARS)
+                 for i in todo]
         for i, again in zip(todo, self._ask_alone(texts, top_k, mode, snapshot), strict=True):
-            if again.answered and self._supports(out[i].question, again):
+            if bare[i] or (again.answered and self._supports(out[i].question, again)):
                 out[i] = replace(again, question=out[i].question, notice=out[i].notice,
                                  language=out[i].language, read_with=context[i],
                                  read_as=again.question)
@@ -381,7 +379,7 @@ class Engine:
     def _supports(self, question: str, answer: Answer) -> bool:
         """Whether the exchange *answer* found contains enough of *question*'s own words
         (:data:`qa.followup.MIN_SUPPORT`); always for a bare question, which has none."""
-        words = own_words(question)
+        words = own_words(question, self._neutral)
         if not words:
             return True
         top = self._pairs.index(answer.hits[0].pair)

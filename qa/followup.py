@@ -35,16 +35,18 @@ from functools import cache
 from qa.text import fold, tokenize
 
 # On fold()ed text: Simplified script, lower case, half-width punctuation.
-# Pronouns and demonstratives, not the words that merely contain them (其他, 其实, 尤其, 应该,
-# 因此, 那么); a question particle 呢 only at the end of a short question ("to B呢", "其他BG呢?"),
-# since a long one ending in 呢 is usually complete ("腾讯的股价为什么下跌呢?").
+# Pronouns and demonstratives, not the words that merely contain them (其他, 其实, 尤其, 其次,
+# 极其, 应该, 因此, 如此, 彼此, 那么, 吉他); a question particle 呢 only at the end of a short
+# question ("to B呢", "其他BG呢?"), since a long one ending in 呢 is usually complete
+# ("腾讯的股价为什么下跌呢?").
 _ZH_POINTER = re.compile(
-    r"(?<![其])[他她它]|这|(?<![尤])其(?![实中他它])|(?<![应])该|(?<![因])此(?![外])|那(?![么])"
-    r"|上述|刚才|前面|上面|^.{1,8}呢[\s?!.。？！]*$")
+    r"(?<![其吉])[他她它]|这|(?<![尤极])其(?![实中他它次余])|(?<![应])该|(?<![因如彼])此(?![外时])"
+    r"|那(?![么])|上述|刚才|前面|上面|^.{1,8}呢[\s?!.。？！]*$")
 _EN_POINTER = re.compile(
     r"\b(?:he|him|his|she|her|it|its|they|them|their|this|these|those|such)\b"
     r"|(?<!\bthink )(?<!\bthinks )(?<!\bthought )(?<!\bsay )(?<!\bsays )(?<!\bsaid )"
-    r"(?<!\bbelieve )(?<!\bknow )(?<!\bmean )(?<!\bfeel )(?<!\bhope )(?<!\bso )\bthat\b"
+    r"(?<!\bbelieve )(?<!\bknow )(?<!\bmean )(?<!\bfeel )(?<!\bhope )(?<!\bso )(?<!\bagree )"
+    r"(?<!\breason )\bthat\b"
     r"|^\s*(?:and|so|but|also|what about|how about)\b")
 _END = r"[\s?!.。？！]*$"
 # A question that is only a follow-up: "why?", "tell me more", "能详细说说吗?"…
@@ -76,8 +78,6 @@ POINTING_WORDS = ("这么", "这样", "那样", "那么", "这个", "那个", "�
 # half of all 220 conversations: from 0.05 to 0.20 the right answers move by one question and none
 # of 13 such off-topic follow-ups is answered; at 0, 8 of them are.
 MIN_SUPPORT = 0.15
-# How much of a long previous question (or its chain) is kept: its end.
-CONTEXT_CHARS = 400
 _ACRONYM_IT = re.compile(r"\bIT\b")  # information technology, not the pronoun
 
 
@@ -86,13 +86,20 @@ _ACRONYM_IT = re.compile(r"\bIT\b")  # information technology, not the pronoun
 _ASKS = re.compile(r"[?？]|为什么|为何|怎么|什么|哪|吗|呢|\b(?:why|how|what|which|when)\b")
 
 
-def refers_back(question: str) -> bool:
-    """Whether *question* points back to an earlier turn (see the module doc): by its form, or
-    because it asks something without a content word of its own."""
+def points_back(question: str) -> bool:
+    """Whether *question*'s form points back: a pronoun, a demonstrative, an ellipsis, or a bare
+    "why?" / "tell me more"."""
     q = fold(_ACRONYM_IT.sub(" ", question))
-    if _ZH_POINTER.search(q) or _EN_POINTER.search(q) or _BARE.search(q):
+    return bool(_ZH_POINTER.search(q) or _EN_POINTER.search(q) or _BARE.search(q))
+
+
+def refers_back(question: str, neutral: frozenset[str] = frozenset()) -> bool:
+    """Whether *question* leans on an earlier turn (see the module doc): its form points back, or
+    it asks something without a content word of its own (*neutral* words, the interviewee's
+    name, do not count as content)."""
+    if points_back(question):
         return True
-    return bool(_ASKS.search(q)) and is_bare(question)
+    return bool(_ASKS.search(fold(question))) and is_bare(question, neutral)
 
 
 @cache
@@ -100,23 +107,25 @@ def _pointing() -> frozenset[str]:
     return frozenset(t for w in POINTING_WORDS for t in tokenize(w))
 
 
-def own_words(question: str) -> list[str]:
-    """*question*'s content words (:func:`qa.text.tokenize`) without the pointing ones."""
-    pointing = _pointing()
-    return [w for w in tokenize(question) if w not in pointing]
+def own_words(question: str, neutral: frozenset[str] = frozenset()) -> list[str]:
+    """*question*'s content words (:func:`qa.text.tokenize`) without the pointing ones and the
+    *neutral* ones (the interviewee's name: "汤道生为什么这么说?" is as bare as "他为什么这么说?")."""
+    skip = _pointing() | neutral
+    return [w for w in tokenize(question) if w not in skip]
 
 
-def is_bare(question: str) -> bool:
-    """Whether *question* has no content word of its own: "为什么?", "他为什么这么说?", "Tell me
-    more"."""
-    return not own_words(question)
+def is_bare(question: str, neutral: frozenset[str] = frozenset()) -> bool:
+    """Whether *question* has no content word of its own (:func:`own_words`): "为什么?",
+    "他为什么这么说?", "Tell me more"."""
+    return not own_words(question, neutral)
 
 
 def combine(previous: str, question: str, limit: int | None = None) -> str:
-    """The text to ask for *question* read as a follow-up of *previous*: the end of *previous*
-    (at most :data:`CONTEXT_CHARS` characters, and fewer when the whole would exceed *limit*),
-    then *question*."""
+    """The text to ask for *question* read as a follow-up of *previous*: *previous* (its start,
+    where a long question states its topic, when the whole would exceed *limit* characters), then
+    *question*; *previous* alone when *question* is empty (a bare follow-up)."""
     question = question.strip()
-    room = CONTEXT_CHARS if limit is None else min(CONTEXT_CHARS, limit - len(question) - 1)
-    prev = previous.strip()[-room:].strip() if room > 0 else ""
+    prev = previous.strip()
+    if limit is not None:
+        prev = prev[:max(0, limit - len(question) - 1)].strip()
     return " ".join(t for t in (prev, question) if t)

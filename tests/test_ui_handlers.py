@@ -187,7 +187,9 @@ def test_very_long_question_is_truncated_with_a_notice(handlers):
     _, history = handlers.respond("Tencent Cloud " * 500, [])
     assert "only the first 2000 were used" in history[-1]["content"]
     assert "6,999 characters in all" in history[0]["content"]  # the trailing space is stripped
-    assert len(history[0]["content"]) < 2000
+    shown = re.sub(r' data-anchor="[^"]*"', "", history[0]["content"])
+    assert len(shown) < 2000  # the bubble shows the start; the anchor keeps what was answered
+    assert len(render.anchor_of(history[0]["content"])) == 2000
     _, history = handlers.respond("騰訊雲" * 2000, [])  # in the question's language
     assert "只用了前 2,000 個字符" in history[-1]["content"]
     assert "共 6,000 個字符" in history[0]["content"]

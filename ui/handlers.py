@@ -22,7 +22,6 @@ from typing import Any
 from qa.config import check_top_k
 from qa.engine import Engine, clean_question
 from qa.errors import QAError
-from qa.followup import CONTEXT_CHARS
 from qa.text import detect_language
 from ui import render
 from ui.i18n import t
@@ -93,8 +92,7 @@ class Handlers:
         turn follows up on (:attr:`~qa.engine.Answer.anchor`)."""
         answer = self.engine.ask(text, top_k=DEFAULT_TOP_K, previous=previous)
         speaker = self.page().speaker
-        # only the end of it is ever used again (qa.followup.combine)
-        anchor = answer.anchor[-CONTEXT_CHARS:] or None
+        anchor = answer.anchor or None  # a cleaned question: at most MAX_QUESTION_CHARS
         if answer.answered:
             return {"role": "assistant",
                     "content": render.answer_reply(answer, self.threshold, speaker)}, anchor

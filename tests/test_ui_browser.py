@@ -167,6 +167,12 @@ def test_a_follow_up_is_read_with_the_question_before_it(page, shots):
     note = reply.locator(".notice-followup")
     assert note.count() == 1 and "腾讯会自己做ERP吗" in note.inner_text()
     assert "没有谈到" not in reply.inner_text() and reply.locator(".reply-head .pid").inner_text() == "p10"
+    # the same exchange as the reply above: folded under a note, which opens it
+    same = reply.locator("details.same")
+    assert same.count() == 1 and not reply.locator(".ev-a").first.is_visible()
+    same.locator("> summary").click()
+    reply.locator(".ev-a").first.wait_for(state="visible")
+    same.locator("> summary").click()  # folded again for the screenshot
     page.wait_for_timeout(300)
     page.screenshot(path=str(shots / "follow-up.png"), full_page=True)
     # after Clear, nothing is carried over: the same follow-up is declined

@@ -468,3 +468,20 @@ def test_the_follow_up_notice_shows_the_start_of_a_long_previous_question(engine
                             language="zh-Hans")
     html_ = render.answer_reply(a, 0.5)
     assert "“腾讯" + "啊" * 77 + "…”" in html_
+
+
+def test_a_follow_up_on_the_same_exchange_is_folded_under_a_note(real_engine):
+    import gradio as gr
+
+    chatbot = gr.Chatbot()
+    h = Handlers(lambda: real_engine)
+    _, history = h.respond("腾讯会自己做ERP吗", [])
+    assert render.pair_of(history[-1]["content"]) == "p10"
+    _, history = h.respond("为什么?", chatbot.preprocess(chatbot.postprocess(history)))
+    same = history[-1]["content"]
+    assert '<details class="same">' in same and "同一段问答" in same
+    assert same.index("notice-followup") < same.index('<details class="same">')  # note stays out
+    _, history = h.respond("腾讯云现在盈利了吗", history)  # another exchange: shown in full
+    assert "details class=\"same\"" not in history[-1]["content"]
+    assert render.pair_of(history[-1]["content"]) == "p13"
+    assert render.pair_of(render.message_box("x")) is None

@@ -79,7 +79,7 @@ class Handlers:
         if not clean_question(message)[0]:
             return "", history
         result, error = _attempt(self._reply, message or "", _previous(history),
-                                 language=detect_language(message or ""))
+                                 _last_pair(history), language=detect_language(message or ""))
         reply, anchor = result or ({"role": "assistant",
                                     "content": render.message_box(error or "", "error")}, None)
         history.append({"role": "user",
@@ -87,15 +87,19 @@ class Handlers:
         history.append(reply)
         return "", history
 
-    def _reply(self, text: str, previous: str | None) -> tuple[Message, str | None]:
-        """The reply to *text*, a follow-up of *previous* when it leans on it, and what the next
-        turn follows up on (:attr:`~qa.engine.Answer.anchor`)."""
+    def _reply(self, text: str, previous: str | None, shown: str | None = None
+               ) -> tuple[Message, str | None]:
+        """The reply to *text*, a follow-up of *previous* when it leans on it (folded when it
+        shows *shown*, the exchange of the reply just above), and what the next turn follows up on
+        (:attr:`~qa.engine.Answer.anchor`)."""
         answer = self.engine.ask(text, top_k=DEFAULT_TOP_K, previous=previous)
         speaker = self.page().speaker
         anchor = answer.anchor or None  # a cleaned question: at most MAX_QUESTION_CHARS
         if answer.answered:
             return {"role": "assistant",
-                    "content": render.answer_reply(answer, self.threshold, speaker)}, anchor
+                    "content": render.answer_reply(
+                        answer, self.threshold, speaker,
+                        repeat=answer.hits[0].pair.id == shown)}, anchor
         if answer.reason_code == "context":  # a follow-up with nothing to follow: offer starters
             return {"role": "assistant", "content": render.context_reply(answer),
                     "options": [{"value": q, "label": q} for q in self.page().starters]}, None
@@ -188,6 +192,14 @@ def _previous(history: list[Message]) -> str | None:
     for m in reversed(history):
         if isinstance(m, dict) and m.get("role") == "user":
             return render.anchor_of(m.get("content"))
+    return None
+
+
+def _last_pair(history: list[Message]) -> str | None:
+    """The exchange the last reply showed (:func:`ui.render.pair_of`), or None."""
+    for m in reversed(history):
+        if isinstance(m, dict) and m.get("role") == "assistant":
+            return render.pair_of(m.get("content"))
     return None
 
 

@@ -123,18 +123,18 @@ def _why(ev: Evidence, language: str = "en") -> str:
     return f'<div class="why">{escape(" · ".join(bits))}</div>' if bits else ""
 
 
-def answer_reply(answer: Answer, threshold: float, speaker: str = "") -> str:
+def answer_reply(answer: Answer, threshold: float, speaker: str = "", repeat: bool = False
+                 ) -> str:
     """A chat reply for an answered question: badge, section, interviewer's question, the verbatim
     answer (labelled with *speaker*, or just "Answer") with highlights, the Simplified script
-    (hidden until toggled) and the English edition."""
+    (hidden until toggled) and the English edition. With *repeat* (the reply just above showed the
+    same exchange), everything under the head is folded under a note that says so."""
     hit = answer.hits[0]
     lang = answer.language
     ev = explain(answer.read_as or answer.question, hit)
     head = (f'<div class="reply-head">{confidence_badge(answer.confidence, threshold, lang)}'
             f'{_section(hit)}<span class="pid">{escape(hit.pair.id)}</span></div>')
-    parts = [head]
-    parts.append(_answer_notice(answer))
-    parts += [
+    parts = [
         f'<div class="who">{_asker(hit.pair.asker, lang)}</div>',
         f'<div class="ev-q">{render_marked(ev.zh.question)}</div>',
         f'<div class="who">{escape(speaker) if speaker else escape(t("answer", lang))}</div>',
@@ -152,7 +152,25 @@ def answer_reply(answer: Answer, threshold: float, speaker: str = "") -> str:
             f'<div class="ev-a" lang="en">{render_paragraphs(ev.en)}</div></details>')
     parts.append(_why(ev, lang))
     parts.append(_runners_up(answer))
-    return f'<div class="reply">{"".join(parts)}</div>'
+    body = "".join(parts)
+    if repeat:
+        body = (f'<details class="same"><summary>{escape(t("same_exchange", lang))}</summary>'
+                f'{body}</details>')
+    return (f'<div class="reply" data-pair="{escape(hit.pair.id)}">{head}{_answer_notice(answer)}'
+            f'{body}</div>')
+
+
+_PAIR = re.compile(r'<div class="reply" data-pair="([^"]*)"')
+
+
+def pair_of(content: object) -> str | None:
+    """The exchange an answer reply (:func:`answer_reply`) showed, or None (a decline, an error);
+    *content* as :func:`anchor_of` takes it."""
+    if isinstance(content, list | tuple):
+        content = "".join(p.get("text") or "" for p in content
+                          if isinstance(p, dict) and p.get("type", "text") == "text")
+    m = _PAIR.match(content) if isinstance(content, str) else None
+    return unescape(m.group(1)) if m else None
 
 
 def _near_items(hits: Sequence[Hit]) -> str:

@@ -206,12 +206,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             engine, questions, held = _engine(args), held, []
             turns = _Turns(engine, args)
         for ans in turns.answer(questions):
-            d = ans.to_dict()
-            if args.json:
-                print(json.dumps(d, ensure_ascii=False), flush=True)
-            else:
-                _print_answer(d, next(iter(engine.interview.speakers), ""))
-                sys.stdout.flush()
+            _emit(ans, args, engine)
     if engine is None:
         print("error: the question is empty; ask something about the interview", file=sys.stderr)
         return 2
@@ -230,9 +225,8 @@ def _interactive(args: argparse.Namespace) -> int:
     except ImportError:  # not on every platform
         pass
     engine = _engine(args)
-    speaker = next(iter(engine.interview.speakers), "")
+    turns = _Turns(engine, args, chat=True)
     print(INTERACTIVE_HINT, file=sys.stderr)
-    previous: str | None = args.previous
     while True:
         try:
             if sys.stdout.isatty():
@@ -245,16 +239,19 @@ def _interactive(args: argparse.Namespace) -> int:
             return 0
         if line.strip().lower() in {"exit", "quit", ":q"}:
             return 0
-        ans = engine.ask(line, top_k=args.top_k, mode=args.mode, previous=previous)
-        if not ans.question:
-            continue  # an empty line: ask again
-        previous = ans.anchor
-        d = ans.to_dict()
-        if args.json:
-            print(json.dumps(d, ensure_ascii=False), flush=True)
-        else:
-            _print_answer(d, speaker)
-            sys.stdout.flush()
+        for ans in turns.answer([line]):
+            if ans.question:  # an empty line: ask again
+                _emit(ans, args, engine)
+
+
+def _emit(ans, args: argparse.Namespace, engine) -> None:
+    """One answer on stdout: a JSON line (``--json``) or the readable text."""
+    d = ans.to_dict()
+    if args.json:
+        print(json.dumps(d, ensure_ascii=False), flush=True)
+    else:
+        _print_answer(d, next(iter(engine.interview.speakers), ""))
+        sys.stdout.flush()
 
 
 class _Turns:
@@ -262,15 +259,16 @@ class _Turns:
     each question to the next (:attr:`~qa.engine.Answer.anchor`); otherwise only ``--previous``,
     for the first question that is not empty."""
 
-    def __init__(self, engine, args: argparse.Namespace) -> None:
+    def __init__(self, engine, args: argparse.Namespace, chat: bool | None = None) -> None:
         self.engine, self.args = engine, args
+        self.chat = args.chat if chat is None else chat  # the prompt is always a conversation
         self.previous: str | None = args.previous
 
     def answer(self, questions: list[str]) -> Iterator:
         from qa.engine import clean_question
 
         kw = {"top_k": self.args.top_k, "mode": self.args.mode}
-        if self.args.chat:  # each may follow up on the one before: one by one
+        if self.chat:  # each may follow up on the one before: one by one
             for q in questions:
                 ans = self.engine.ask(q, previous=self.previous, **kw)
                 if ans.question:

@@ -78,8 +78,10 @@ class Handlers:
         history = list(history or [])
         if not clean_question(message)[0]:
             return "", history
-        result, error = _attempt(self._reply, message or "", _previous(history),
-                                 _last_pair(history), language=detect_language(message or ""))
+        result, error = _attempt(self._reply, message or "",
+                                 render.anchor_of(_last(history, "user")),
+                                 render.pair_of(_last(history, "assistant")),
+                                 language=detect_language(message or ""))
         reply, anchor = result or ({"role": "assistant",
                                     "content": render.message_box(error or "", "error")}, None)
         history.append({"role": "user",
@@ -185,21 +187,13 @@ def _attempt(fn: Callable[..., Any], *args: Any, language: str = "en"
         return None, _friendly(exc, language)
 
 
-def _previous(history: list[Message]) -> str | None:
-    """The last question of the conversation as it was answered (see
-    :func:`ui.render.user_bubble`), so that the next one can follow up on it; None at the
-    start."""
+def _last(history: list[Message], role: str) -> object:
+    """The content of the last message of *role* in *history* (None at the start): the user's
+    carries what a follow-up is read with (:func:`ui.render.anchor_of`), the assistant's the
+    exchange it showed (:func:`ui.render.pair_of`)."""
     for m in reversed(history):
-        if isinstance(m, dict) and m.get("role") == "user":
-            return render.anchor_of(m.get("content"))
-    return None
-
-
-def _last_pair(history: list[Message]) -> str | None:
-    """The exchange the last reply showed (:func:`ui.render.pair_of`), or None."""
-    for m in reversed(history):
-        if isinstance(m, dict) and m.get("role") == "assistant":
-            return render.pair_of(m.get("content"))
+        if isinstance(m, dict) and m.get("role") == role:
+            return m.get("content")
     return None
 
 

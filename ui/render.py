@@ -63,14 +63,18 @@ def user_bubble(message: str, anchor: str | None = None) -> str:
     return f'<div class="user-msg"{attr}>{escape(shown)}</div>'
 
 
-def anchor_of(content: object) -> str | None:
-    """What the turn after a user bubble (:func:`user_bubble`) follows up on, or None. *content*
-    is the message's content as the handler wrote it (a string) or as Gradio hands it back (a list
-    of ``{"type": "text", "text": …}`` parts)."""
+def _text(content: object) -> str:
+    """A chat message's content as the handler wrote it (a string), also when Gradio hands it back
+    as a list of ``{"type": "text", "text": …}`` parts; "" for anything else."""
     if isinstance(content, list | tuple):
-        content = "".join(p.get("text") or "" for p in content
-                          if isinstance(p, dict) and p.get("type", "text") == "text")
-    m = _ANCHOR.match(content) if isinstance(content, str) else None
+        return "".join(p.get("text") or "" for p in content
+                       if isinstance(p, dict) and p.get("type", "text") == "text")
+    return content if isinstance(content, str) else ""
+
+
+def anchor_of(content: object) -> str | None:
+    """What the turn after a user bubble (:func:`user_bubble`) follows up on, or None."""
+    m = _ANCHOR.match(_text(content))
     return unescape(m.group(1)) if m and m.group(1) else None
 
 
@@ -164,12 +168,9 @@ _PAIR = re.compile(r'<div class="reply" data-pair="([^"]*)"')
 
 
 def pair_of(content: object) -> str | None:
-    """The exchange an answer reply (:func:`answer_reply`) showed, or None (a decline, an error);
-    *content* as :func:`anchor_of` takes it."""
-    if isinstance(content, list | tuple):
-        content = "".join(p.get("text") or "" for p in content
-                          if isinstance(p, dict) and p.get("type", "text") == "text")
-    m = _PAIR.match(content) if isinstance(content, str) else None
+    """The exchange an answer reply (:func:`answer_reply`) showed, or None (a decline, an
+    error)."""
+    m = _PAIR.match(_text(content))
     return unescape(m.group(1)) if m else None
 
 

@@ -23,7 +23,12 @@ model's fingerprint (and its sparse head's) in ``qa/data/calibration.json`` and 
    (no exemplars) gets its own quantile, chosen the same way by a cross-validation without
    exemplars. The printed cross-validated figures are those of the chosen quantile, so they are
    slightly optimistic.
-:func:`cross_validate` repeats all three steps inside 4-fold cross-validation (5 shuffles) so the
+4. Meaning: the logistic model says whether a question is in scope; the number shown is to be
+   the chance that the top answer is right. A Platt map of its log-odds is fitted on the
+   cross-validation's held-out answers (right: in scope and the expected exchange first) and
+   folded into the coefficients and thresholds (:meth:`~qa.confidence.Calibration.rescaled`):
+   no decision changes. Held-out test split: calibration error 0.087 → 0.051.
+:func:`cross_validate` repeats the first three steps inside 4-fold cross-validation (5 shuffles) so the
 printed summary says what to expect on unseen questions (each fold's exemplars are its training
 part only); with the current features (522 dev questions, threshold quantile 5%): Recall@1
 0.867, in-scope declined 5.6%, out-of-scope declined 88.3%, confidence AUC 0.971 (on the earlier
@@ -42,7 +47,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.confidence import FEATURES, Calibration, save_calibration
+from qa.confidence import FEATURES, Calibration, fit_platt, reliability, save_calibration
 from qa.evaluate import DEFAULT_QUESTIONS, check_expected, load_questions, metrics
 from qa.evaluate import evaluate as run_eval
 from qa.exemplars import ExemplarSet
@@ -258,7 +263,7 @@ def cross_validate(engine, items, family: str, reps: int = 5, use_exemplars: boo
     y = np.array([1 if i.expected else 0 for i in items])
     saved, saved_exemplars = engine.calibration, engine.exemplars
     every = exemplar_set(engine, items) if use_exemplars else None
-    top1, aucs = [], []
+    top1, aucs, logodds, right = [], [], [], []
     declined: dict[float, tuple[list, list]] = {q: ([], []) for q in QUANTILES}
     try:
         for rep in range(reps):
@@ -280,8 +285,11 @@ def cross_validate(engine, items, family: str, reps: int = 5, use_exemplars: boo
                 for item, a in zip(rest, engine.ask_many([i.question for i in rest]), strict=True):
                     conf.append(a.confidence)
                     truth.append(1 if item.expected else 0)
+                    hit = bool(item.expected) and a.hits[0].pair.id == item.expected
                     if item.expected:
-                        top1.append(a.hits[0].pair.id == item.expected)
+                        top1.append(hit)
+                    logodds.append(cal.score(a.features))
+                    right.append(hit)
                     for q, th in thresholds.items():
                         declined[q][0 if item.expected else 1].append(a.confidence < th)
             if 0 < sum(truth) < len(truth):
@@ -294,7 +302,8 @@ def cross_validate(engine, items, family: str, reps: int = 5, use_exemplars: boo
     quantile = choose_quantile(by_quantile)
     return {"recall@1": float(np.mean(top1)), "inscope_declined": by_quantile[quantile][0],
             "oos_declined": by_quantile[quantile][1], "quantile": quantile,
-            "by_quantile": by_quantile, "auc": float(np.mean(aucs)) if aucs else nan}
+            "by_quantile": by_quantile, "auc": float(np.mean(aucs)) if aucs else nan,
+            "logodds": np.array(logodds), "right": np.array(right, dtype=bool)}
 
 
 def calibrate(engine, path: str | Path | None = None, write: bool = True) -> str:
@@ -309,6 +318,12 @@ def calibrate(engine, path: str | Path | None = None, write: bool = True) -> str
     cal = replace(engine.calibration, **fusion)
     exemplars = exemplar_set(engine, items)
     cal = fit_confidence(engine, items, cal, exemplars, cv["quantile"], cv_generic["quantile"])
+    # the number shown is the chance that the top answer is right, not that the question is in
+    # scope: a Platt map fitted on the cross-validation's held-out answers (same answers, same
+    # order; only the number and the threshold's value change)
+    platt, platt_generic = (fit_platt(c["logodds"], c["right"]) for c in (cv, cv_generic))
+    if platt is not None:
+        cal = cal.rescaled(*platt, generic=platt_generic)
     # serving from here on: a dev question now finds itself among the exemplars, as it will
     # once the calibration is saved and the index embeds them
     engine.exemplars = replace(exemplars, skip_same_text=False)
@@ -329,12 +344,26 @@ def calibrate(engine, path: str | Path | None = None, write: bool = True) -> str
         f"{cal.generic.get('threshold', cal.threshold):.3f}): {_sweep(cv_generic)}\n"
         f"dev (fitted on it): out-of-scope declined {m['oos_declined']}/{m['n_oos']}, "
         f"in-scope declined {m['inscope_declined']}/{m['n_inscope']}\n"
+        f"{_scaling(cv, platt)}\n"
         f"dev, cross-validated (4-fold x 5, everything refitted per fold): "
         f"Recall@1 {cv['recall@1']:.3f}, in-scope declined {cv['inscope_declined']:.1%}, "
         f"out-of-scope declined {cv['oos_declined']:.1%}, confidence AUC in- vs. out-of-scope "
         f"{cv['auc']:.3f}\n"
         + ("saved to qa/data/calibration.json" if write else "(dry run: not saved)")
     )
+
+
+def _scaling(cv: dict, platt: tuple[float, float] | None) -> str:
+    """What the Platt map does to the held-out answers of the cross-validation, as one line."""
+    if platt is None:
+        return "confidence not rescaled (no increasing Platt map could be fitted)"
+    a, b = platt
+    z, right = cv["logodds"], cv["right"]
+    before = reliability(1 / (1 + np.exp(-np.clip(z, -50, 50))), right)[1]
+    after = reliability(1 / (1 + np.exp(-np.clip(a * z + b, -50, 50))), right)[1]
+    return (f"confidence rescaled to the chance the top answer is right (Platt a={a:.3f}, "
+            f"b={b:+.3f}): calibration error of the held-out answers {before:.3f} → {after:.3f} "
+            f"(the map is fitted on them)")
 
 
 def _sweep(cv: dict) -> str:

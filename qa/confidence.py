@@ -8,7 +8,9 @@ for a figure or a name that the evidence does not give: :mod:`qa.answertype`, ho
 lies to known unanswerable questions than to answerable ones: :mod:`qa.exemplars`) and, through a
 :class:`Calibration` (a logistic model plus fusion settings fitted on the *dev* split of the labelled
 questions by ``python -m qa calibrate``), a confidence in [0, 1] and a threshold below which the
-engine abstains. Calibrations are stored per model fingerprint in ``qa/data/calibration.json``; a
+engine abstains. The logistic model is fitted on "in scope or not"; a Platt map folded into it
+(:func:`fit_platt`, :meth:`Calibration.rescaled`) makes the number the chance that the top answer
+is right, which :func:`reliability` measures. Calibrations are stored per model fingerprint in ``qa/data/calibration.json``; a
 model without one gets :data:`FALLBACK`, a conservative hand-set rule.
 """
 
@@ -103,6 +105,9 @@ class Calibration:
     exemplars_out: tuple[str, ...] = ()
     interview: str = ""  # Interview.fingerprint() of the interview the exemplars describe
     generic: dict = field(default_factory=dict)  # {"coef", "bias", "threshold"}
+    # The Platt map {"a", "b"} already folded into coef, bias and threshold (:meth:`rescaled`):
+    # it turns "the interview covers this question" into "the top answer is right".
+    scaled: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:  # JSON gives lists
         object.__setattr__(self, "exemplars_in", tuple(self.exemplars_in))
@@ -125,20 +130,88 @@ class Calibration:
                            exemplars_in=(), exemplars_out=())
         return replace(self, coef=dict(self.generic["coef"]), bias=self.generic["bias"],
                        threshold=self.generic["threshold"], exemplars_in=(), exemplars_out=(),
-                       generic={})
+                       generic={}, scaled=dict(self.generic.get("scaled", {})))
+
+    def score(self, f: Features) -> float:
+        """The confidence model's log-odds for *f* (may be non-finite for a broken signal)."""
+        return self.bias + sum(self.coef.get(n, 0.0) * v for n, v in zip(FEATURES, f.vector(),
+                                                                         strict=True))
 
     def confidence(self, f: Features, mode: str = "hybrid") -> float:
-        z = self.bias + sum(self.coef.get(n, 0.0) * v for n, v in zip(FEATURES, f.vector(),
-                                                                      strict=True))
+        z = self.score(f)
         if not math.isfinite(z):
             return 0.0  # a broken signal must never look like certainty
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+        return _sigmoid(z)
+
+    def rescaled(self, a: float, b: float, generic: tuple[float, float] | None = None
+                 ) -> Calibration:
+        """This calibration with the Platt map ``sigmoid(a * z + b)`` folded into its log-odds
+        ``z`` (and *generic*'s into the generic model's): the same ranking and the same answers
+        (the threshold moves with the map; *a* must be positive), a different number."""
+        def fold(coef: dict, bias: float, threshold: float, ab: tuple[float, float]) -> dict:
+            a, b = ab
+            if not (a > 0 and math.isfinite(a) and math.isfinite(b)):
+                raise ValueError(f"a Platt map must increase (a > 0), got a={a}, b={b}")
+            return {"coef": {k: a * v for k, v in coef.items()}, "bias": a * bias + b,
+                    "threshold": _sigmoid(a * _logit(threshold) + b)}
+
+        out = replace(self, **fold(self.coef, self.bias, self.threshold, (a, b)),
+                      scaled={"a": a, "b": b})
+        if self.generic and generic is not None:
+            g = self.generic
+            out = replace(out, generic={**fold(g["coef"], g["bias"], g["threshold"], generic),
+                                        "scaled": {"a": generic[0], "b": generic[1]}})
+        return out
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 FALLBACK = Calibration()
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-12), 1.0 - 1e-12)
+    return math.log(p / (1.0 - p))
+
+
+def fit_platt(z: Sequence[float], right: Sequence[bool]) -> tuple[float, float] | None:
+    """Platt scaling: *a*, *b* such that ``sigmoid(a * z + b)`` is the chance that an answer
+    with log-odds *z* is right, fitted (scikit-learn, almost no regularisation) on held-out
+    answers; None when that cannot be fitted or would not increase with *z*."""
+    from sklearn.linear_model import LogisticRegression
+
+    z = np.asarray(z, dtype=np.float64)
+    y = np.asarray(right, dtype=int)
+    keep = np.isfinite(z)
+    z, y = z[keep], y[keep]
+    if len(set(y.tolist())) < 2:
+        return None
+    clf = LogisticRegression(C=1e4, max_iter=1000).fit(z[:, None], y)
+    a, b = float(clf.coef_[0, 0]), float(clf.intercept_[0])
+    return (a, b) if a > 0 else None
+
+
+def reliability(confidence: Sequence[float], right: Sequence[bool], bins: int = 10
+                ) -> tuple[list[tuple[float, float, int, float, float]], float]:
+    """How well *confidence* matches how often the answer is *right*: per equal-width bin
+    ``(low, high, count, mean confidence, share right)`` for the non-empty bins, and the
+    expected calibration error (the count-weighted mean gap between the two)."""
+    c = np.asarray(confidence, dtype=np.float64)
+    y = np.asarray(right, dtype=np.float64)
+    which = np.minimum((c * bins).astype(int), bins - 1)
+    rows, ece = [], 0.0
+    for k in range(bins):
+        m = which == k
+        if m.any():
+            rows.append((k / bins, (k + 1) / bins, int(m.sum()), float(c[m].mean()),
+                         float(y[m].mean())))
+            ece += m.sum() / len(c) * abs(c[m].mean() - y[m].mean())
+    return rows, float(ece)
 
 
 def load_calibration(model_fingerprint: str, path: Path = CALIBRATION_FILE) -> Calibration:

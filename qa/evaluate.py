@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qa.confidence import reliability
 from qa.config import PACKAGE_DIR
 from qa.errors import QAError
 
@@ -209,6 +210,10 @@ def metrics(outcomes: Sequence[Outcome]) -> dict:
         # exchange; an answered out-of-scope question is a wrong answer
         "answered": sum(o.answer.answered for o in outcomes),
         "answered_right": sum(o.answer.answered and o.rank == 1 for o in inscope),
+        # does "confidence" mean what it says, the chance that the top answer is right?
+        "calibration_error": reliability([o.answer.confidence for o in outcomes],
+                                         [bool(o.item.expected) and o.rank == 1
+                                          for o in outcomes])[1] if outcomes else 0.0,
     }
 
 
@@ -240,6 +245,7 @@ def format_table(result: EvalResult) -> str:
         ("out-of-scope declined", f"{m['oos_declined']}/{m['n_oos']}"),
         ("in-scope declined", f"{m['inscope_declined']}/{m['n_inscope']}"),
         ("answers that are right", f"{m['answered_right']}/{m['answered']}"),
+        ("confidence calibration error (ECE)", f"{m['calibration_error']:.3f}"),
     ]
     lines = ["| metric | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in rows]

@@ -4,7 +4,8 @@ In: an engine and the labelled questions. Out: a Markdown report with the metric
 (``test`` is the held-out split that calibration never sees), per language and per question kind, the
 retrieval modes and fusion settings side by side, the misses with their top 3, and two plots: the
 confidence of in-scope vs. out-of-scope questions with the abstention threshold, and the best dense
-cosine of both groups (why a plain cosine cut-off cannot separate them); the test split with and
+cosine of both groups (why a plain cosine cut-off cannot separate them), and the reliability of the
+confidence (is it the chance that the top answer is right?); the test split with and
 without the exemplar feature; and, from ``docs/history.md``, the before/after of every kept change.
 """
 
@@ -17,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from qa.answertype import asks_for
+from qa.confidence import reliability
 from qa.config import PACKAGE_DIR
 from qa.evaluate import EvalResult, evaluate, load_questions
 from qa.exemplars import K
@@ -139,6 +141,47 @@ def _plots(results: dict[str, EvalResult], threshold: float, out: Path) -> list[
     return names
 
 
+def _calibration(results: dict[str, EvalResult], cal, out: Path) -> list[str]:
+    """Does the confidence mean what the UI says, the chance that the top answer is right? The
+    held-out split's reliability table and diagram."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    outcomes = results["test"].outcomes
+    conf = [o.answer.confidence for o in outcomes]
+    right = [bool(o.item.expected) and o.rank == 1 for o in outcomes]
+    rows, ece = reliability(conf, right)
+    scaled = cal.scaled
+    how = (f"a Platt map (`sigmoid({scaled['a']:.3f}·z {scaled['b']:+.3f})` of the confidence "
+           "model's log-odds z), fitted by `python -m qa calibrate` on the cross-validated dev "
+           "answers" if scaled else "no rescaling (the raw in-scope probability)")
+    lines = ["### Is the confidence the chance of being right?", "",
+             ("The UI calls the confidence \"how likely the top answer is right\". The logistic "
+              "model estimates whether the interview covers a question; turning that into the "
+              f"chance that the top answer is right takes {how}. It changes no answer and no "
+              "ranking, only the number and the threshold's value. Held-out test split, all "
+              f"{len(outcomes)} questions (an out-of-scope question's top answer is never right); "
+              f"expected calibration error **{ece:.3f}**:"), "",
+             "| confidence | questions | mean confidence | top answer right |", "|---|---|---|---|"]
+    lines += [f"| {lo:.1f}–{hi:.1f} | {n} | {c:.3f} | {r:.3f} |" for lo, hi, n, c, r in rows]
+    fig, ax = plt.subplots(figsize=(4.8, 4.2), dpi=110)
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfectly calibrated")
+    ax.plot([r[3] for r in rows], [r[4] for r in rows], marker="o", color="#2a9d8f",
+            label=f"test split (ECE {ece:.3f})")
+    for _, _, n, c, r in rows:
+        ax.annotate(str(n), (c, r), textcoords="offset points", xytext=(4, -10), fontsize=7)
+    ax.set_xlabel("confidence shown")
+    ax.set_ylabel("share whose top answer is right")
+    ax.set_title("Reliability of the confidence")
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "reliability.png")
+    plt.close(fig)
+    return [*lines, "", "![reliability.png](reliability.png)", ""]
+
+
 def write_report(engine, directory: str | Path, questions: str | Path) -> Path:
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
@@ -205,6 +248,7 @@ def write_report(engine, directory: str | Path, questions: str | Path) -> Path:
     ]
     for name in _plots(results, cal.threshold, out):
         lines += [f"![{name}]({name})", ""]
+    lines += _calibration(results, cal, out)
     lines += ["## Misses", "", ("Questions whose expected pair is not ranked first, in-scope "
               "questions the engine declined, and out-of-scope questions it answered anyway, with "
               "the top 3."), ""]

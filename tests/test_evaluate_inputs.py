@@ -51,11 +51,13 @@ def test_a_long_list_of_valid_ids_is_shortened():
 def test_in_scope_and_out_of_scope_records_that_match_the_interview_are_evaluated(tmp_path):
     oos = dict(GOOD, id="q2", expected=None)
     items = load_questions(_file(tmp_path, json.dumps(GOOD), json.dumps(oos)))
-    answers = [NS(hits=(NS(pair=NS(id="p01"), rank=1),), answered=True),
-               NS(hits=(), answered=False)]
+    answers = [NS(hits=(NS(pair=NS(id="p01"), rank=1),), answered=True, confidence=0.9),
+               NS(hits=(), answered=False, confidence=0.2)]
     engine = NS(interview=NS(pairs=(NS(id="p01"),)), ask_many=lambda *_a, **_k: answers)
     result = evaluate(engine, items)
     assert result.metrics["recall@1"] == 1.0 and result.metrics["oos_declined"] == 1
+    # 90% and right, 20% and (off topic) never right: each 0.1-0.2 off
+    assert result.metrics["calibration_error"] == pytest.approx((0.1 + 0.2) / 2)
 
 
 @pytest.mark.parametrize("field", ["id", "question", "expected"])

@@ -174,7 +174,8 @@ def test_each_model_gets_the_quantile_its_own_cross_validation_chose(tmp_path, m
     def fake_cv(*a, q, use_exemplars=True, **k):  # the generic model's sweep picks the other one
         q = q if use_exemplars else 0.21 - q
         return {"recall@1": 1.0, "inscope_declined": q, "oos_declined": 0.9, "auc": 1.0,
-                "quantile": q, "by_quantile": {q: (q, 0.9)}}
+                "quantile": q, "by_quantile": {q: (q, 0.9)}, "logodds": np.array([]),
+                "right": np.array([], dtype=bool)}
 
     fitted = {}
     for q in (0.01, 0.2):
@@ -201,6 +202,9 @@ def test_calibrate_stores_the_dev_questions_and_leaves_the_engine_serving(tmp_pa
     assert test_q["question"] not in cal.exemplar_texts  # the test split is never an exemplar
     assert cal.interview == engine.interview.fingerprint() and cal.generic
     assert engine.exemplars is not None and not engine.exemplars.skip_same_text
+    # the number is rescaled to the chance of a right top answer, the generic model's too
+    assert "confidence rescaled to the chance the top answer is right" in report
+    assert cal.scaled["a"] > 0 and cal.generic["scaled"]["a"] > 0
 
 
 def test_the_threshold_quantile_is_the_one_furthest_inside_both_limits():

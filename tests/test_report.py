@@ -3,6 +3,8 @@
 import json
 import re
 
+import pytest
+
 from qa.evaluate import DEFAULT_QUESTIONS
 from qa.report import write_report
 
@@ -24,11 +26,16 @@ def test_report_has_metrics_answer_types_plots_and_misses(hashing_engine, tmp_pa
     text = path.read_text(encoding="utf-8")
     for heading in ("## Metrics (hybrid, the default)", "## Retrieval modes and fusion",
                     "## Abstention", "### Expected answer type", "## Misses",
-                    "### Exemplars", "## Before/after of each kept change"):
+                    "### Exemplars", "### Is the confidence the chance of being right?",
+                    "## Before/after of each kept change"):
         assert heading in text
     assert "| test | party | 0 (0) | 1 (" in text
     assert re.search(r"\| test \| number \| 0 \(0\) \| [1-9]\d* \(", text)
-    for png in ("confidence.png", "dense_top.png"):
+    # the reliability table: the hand-set fallback is not rescaled, and the report says so
+    assert "no rescaling (the raw in-scope probability)" in text
+    assert re.search(r"expected calibration error \*\*0\.\d{3}\*\*", text)
+    assert "| confidence | questions | mean confidence | top answer right |" in text
+    for png in ("confidence.png", "dense_top.png", "reliability.png"):
         assert (tmp_path / "out" / png).stat().st_size > 1000
         assert f"]({png})" in text
     # the hashing engine's hand-set fallback declines in-scope questions even when it ranks their
@@ -57,7 +64,8 @@ def test_answers_that_are_right_counts_what_a_user_is_told():
 
     def outcome(expected, top, answered):
         hit = NS(pair=NS(id=top), rank=1)
-        return Outcome(Labelled("x", "q", "en", expected), NS(answered=answered, hits=(hit,)))
+        return Outcome(Labelled("x", "q", "en", expected),
+                       NS(answered=answered, hits=(hit,), confidence=0.5))
 
     m = metrics([
         outcome("p01", "p01", True),  # answered, right
@@ -67,6 +75,8 @@ def test_answers_that_are_right_counts_what_a_user_is_told():
         outcome(None, "p06", False),  # off-topic, declined
     ])
     assert (m["answered_right"], m["answered"]) == (1, 3)
+    # the top answer is right twice (once declined) in five, each at 50%: 0.5 - 2/5 off
+    assert m["calibration_error"] == pytest.approx(0.1)
 
 
 # -- `python -m qa bench --out FILE`: the benchmarks document ----------------------------------

@@ -35,6 +35,10 @@ COMPARE_LEGEND = (
     "**lexical**: BM25 over shared words · **latent terms**: the model's weighted vocabulary "
     "overlap · **#n**: where that signal alone would rank this exchange (\"no match\": that "
     "signal found nothing of the question in it)")
+MODES_LEGEND = (
+    "**▲n / ▼n**: n places higher or lower than under hybrid · **new**: not in hybrid's top k · "
+    "a faded cell scored 0 under that mode (nothing in common with the question; the zeros are "
+    "ordered by the dense score)")
 # Gradio scopes the stylesheet's rules inside its content container, so a rule for the page's own
 # side padding (32 px a side, a sixth of a phone's width) goes into the page head instead.
 HEAD = ("<style>@media (max-width: 640px) { .main.fillable.app { padding-left: 8px !important; "
@@ -150,6 +154,7 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
                 gr.Markdown(COMPARE_LEGEND, elem_classes="legend")
                 cards = gr.HTML(elem_id="compare-cards")
                 gr.Markdown("### The same question under each retrieval mode")
+                gr.Markdown(MODES_LEGEND, elem_classes="legend")
                 modes = gr.HTML(elem_id="compare-modes")
             with gr.Tab("Browse", id="browse", elem_id="tab-browse"):
                 browse = gr.HTML(elem_id="browse")

@@ -63,8 +63,8 @@ _EN: dict[str, str] = {
     "why_dense-en": "closest in meaning (via the English edition)",
     "why_lexical": "most shared terms",
     "not_covered": "The interview does not cover this.",
-    "not_asked": "{speaker} was not asked about it in this conversation.",
-    "not_asked_anon": "It did not come up in this conversation.",
+    "not_asked": "{speaker} was not asked about it in this interview.",
+    "not_asked_anon": "It did not come up in this interview.",
     "offer": "The nearest questions the interviewer did ask are listed here; to read an answer, "
              "press its numbered button below this reply.",
     "chars_in_all": "({n:,} characters in all)",

@@ -47,7 +47,7 @@ BUNDLED = Page(
         "腾讯会自己做ERP吗?",
         "騰訊的用戶中臺能幫企業識別哪些用戶?",
         "Why is Tencent Cloud not profitable yet?",
-        "What kind of people is Tencent hiring for its enterprise business?",
+        "What kind of talent does Tencent need for its to-B business?",
     ),
     examples=(
         "湯道生現在花最多時間在什麼事上?",

@@ -349,7 +349,11 @@ def modes_table(answers: Mapping[str, Answer], threshold: float) -> str:
                 cells.append("<td></td>")
                 continue
             h = hits[r]
-            cells.append(f'<td><div class="mcell" style="--h:{_hue(h.pair.id)}">'
+            # under one lexical signal, 0 means nothing in common (the dense score orders those)
+            zero = m in ("lexical", "sparse") and h.scores.get(m, h.score) <= 0
+            faded = (' zero" title="scored 0 under this mode: nothing in common with the question'
+                     '; the zeros are ordered by the dense score') if zero else ""
+            cells.append(f'<td><div class="mcell{faded}" style="--h:{_hue(h.pair.id)}">'
                          f'<span class="pid">{escape(h.pair.id)}</span>{_move(base, h)}'
                          f'<span class="mq">{escape(_short(h.pair.question))}</span>'
                          f'<span class="ms">{_score(h.score)}</span></div></td>')

@@ -123,8 +123,9 @@ def _export(model_folder: Path, out: Path, source_sha256: str) -> dict[str, Any]
     """Write model.onnx, tokenizer.json and the record into ``out``; return the record."""
     import onnx
     import torch
-    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
     from transformers import AutoModel
+
+    MatMulNBitsQuantizer = _import_quantizer()
 
     from index.embedding import quiet_transformers
 
@@ -191,6 +192,20 @@ def _tensors(runtime: OnnxModel, texts: list[str]) -> tuple[Any, Any]:
     return torch.from_numpy(ids), torch.from_numpy(mask)
 
 
+def _import_quantizer():
+    """ONNX Runtime's ``MatMulNBitsQuantizer``. Importing its module runs ``logging.basicConfig``
+    at INFO, which would print every library's INFO log to a Python caller's stderr from then
+    on: the root logger is put back as it was."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    return MatMulNBitsQuantizer
+
+
 class _quiet_export:
     """Silence the exporter's and quantiser's progress prints and INFO logs for the duration."""
 
@@ -199,7 +214,8 @@ class _quiet_export:
         import io
         import warnings
 
-        self._loggers = [logging.getLogger(n) for n in ("onnxruntime", "onnxscript", "torch.onnx")]
+        names = ("onnxruntime", "onnxscript", "onnx_ir", "torch.onnx")
+        self._loggers = [logging.getLogger(n) for n in names]
         self._levels = [lg.level for lg in self._loggers]
         for lg in self._loggers:
             lg.setLevel(logging.ERROR)

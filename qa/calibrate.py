@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.confidence import FEATURES, Calibration, fit_platt, reliability, save_calibration
+from qa.errors import QAError
 from qa.evaluate import DEFAULT_QUESTIONS, check_expected, load_questions, metrics
 from qa.evaluate import evaluate as run_eval
 from qa.exemplars import ExemplarSet
@@ -71,6 +72,7 @@ LTR_C = 0.03
 # 0.025 3.1% / 93.0%, 0.03 3.8% / 93.3%.
 DECLINE_QUANTILE = 0.02
 QUANTILES = (0.01, 0.015, 0.02, 0.025, 0.03, 0.035, 0.04, 0.05)
+MIN_PER_CLASS = 8  # dev questions of each kind calibrate needs (4 folds, 2 per fold at least)
 TARGET_INSCOPE_DECLINED = 0.04  # at most this share of answerable questions declined
 TARGET_OOS_DECLINED = 0.90  # at least this share of out-of-scope questions declined
 
@@ -310,6 +312,13 @@ def calibrate(engine, path: str | Path | None = None, write: bool = True) -> str
     items = load_questions(path or DEFAULT_QUESTIONS, split="dev")
     check_expected(items, [p.id for p in engine.interview.pairs], engine.interview.source)
     inscope = [i for i in items if i.expected]
+    if min(len(inscope), len(items) - len(inscope)) < MIN_PER_CLASS:
+        raise QAError(
+            f"calibrate cross-validates in 4 folds and needs at least {MIN_PER_CLASS} in-scope and "
+            f"{MIN_PER_CLASS} out-of-scope questions in the dev split of "
+            f"{path or DEFAULT_QUESTIONS}; it has {len(inscope)} and {len(items) - len(inscope)} "
+            "(a record is dev with \"split\": \"dev\"). Add labelled questions, or keep the "
+            "shipped calibration.")
     fusion, fusion_summary = choose_fusion(engine, inscope)
     family = "learned" if fusion["fusion"] == "learned" else "grid"
     cv = cross_validate(engine, items, family)

@@ -18,6 +18,7 @@ import stat
 import sys
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import TextIO
 
 from qa import config
@@ -31,14 +32,16 @@ def _engine(args: argparse.Namespace, rebuild: bool = False):
     quiet = getattr(args, "json", False)
 
     def say(msg: str) -> None:
-        if not quiet or msg.startswith("warning:"):  # --json: no progress chatter, but warnings
+        # --json: no routine chatter, but warnings and why a wait is long (an index build)
+        if not quiet or msg.startswith(("warning:", "building indexes", "embedded ")):
             print(f"· {msg}", file=sys.stderr)
 
     return Engine.create(model=args.model, interview=args.interview, rebuild=rebuild,
                          progress=say)
 
 
-WIDTH = 88  # terminal columns; Han characters and full-width punctuation take two
+WIDTH = 88  # terminal columns at most; Han characters and full-width punctuation take two
+MIN_WIDTH = 40
 # Kinsoku: a line never starts with closing punctuation nor ends with opening punctuation.
 CLOSING = frozenset("，。、；：？！）」』》〉】〕”’…%,.;:?!)]}")
 OPENING = frozenset("（「『《〈【〔“‘([{")
@@ -79,9 +82,19 @@ def _groups(text: str) -> list[tuple[str, bool]]:
     return [(g, sp) for g, sp in groups]
 
 
-def _wrap(text: str, width: int = WIDTH, indent: str = "    ",
+def _width() -> int:
+    """Columns to wrap at: the terminal's (or ``COLUMNS``), at most :data:`WIDTH`; WIDTH when the
+    output is not a terminal."""
+    import shutil
+
+    return max(MIN_WIDTH, min(WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns))
+
+
+def _wrap(text: str, width: int | None = None, indent: str = "    ",
           first_indent: str | None = None) -> list[str]:
-    """Wrap *text* to *width* terminal columns (see :func:`_groups` for where lines may break)."""
+    """Wrap *text* to *width* terminal columns (default :func:`_width`; see :func:`_groups` for
+    where lines may break)."""
+    width = width or _width()
     first = indent if first_indent is None else first_indent
     lines: list[str] = []
     line, used, empty = first, _cols(first), True
@@ -107,7 +120,7 @@ def _wrap(text: str, width: int = WIDTH, indent: str = "    ",
     return lines
 
 
-def _fill(text: str, width: int = WIDTH, indent: str = "    ",
+def _fill(text: str, width: int | None = None, indent: str = "    ",
           first_indent: str | None = None) -> str:
     return "\n".join(_wrap(text, width, indent, first_indent))
 
@@ -124,6 +137,11 @@ def _clip(text: str, cols: int) -> str:
         out.append(ch)
         used += _cols(ch)
     return "".join(out).rstrip(" ,，、;；:：") + "…"
+
+
+def _conf(ans: dict) -> str:
+    """The confidence as text; an estimate is never certain, so never "1.00" (the UI's 99% cap)."""
+    return f"{min(ans['confidence'], 0.99):.2f}"
 
 
 def _signal_ranks(hit: dict) -> str:
@@ -152,35 +170,39 @@ def _print_answer(ans: dict, speaker: str = "") -> None:
         return
     top = ans["hits"][0]
     if ans["answered"]:
-        print(f"   confidence {ans['confidence']:.2f} · [{top['pair_id']}] {top['section']}")
+        print(_fill(f"confidence {_conf(ans)} · [{top['pair_id']}] {top['section']}",
+                    indent="   "))
     else:
-        print(f"   The interview does not seem to cover this (confidence {ans['confidence']:.2f}).")
+        print(_fill(f"The interview does not seem to cover this (confidence {_conf(ans)}).",
+                    indent="   "))
         if ans.get("reason"):
             print(_fill(ans["reason"], indent="   "))
-        print(f"   Nearest exchange: [{top['pair_id']}] {top['section']}")
+        print(_fill(f"Nearest exchange: [{top['pair_id']}] {top['section']}", indent="   "))
     if ans.get("read_with"):
         print(_fill(f"read as a follow-up to: {_clip(ans['read_with'], 200)}", indent="   "))
     if ranks := _signal_ranks(top):
-        print(f"   signals alone rank it: {ranks}")
+        print(_fill(f"signals alone rank it: {ranks}", indent="   "))
     print()
     print(_fill(top["question"], indent="  ", first_indent="  Interviewer: "))
     print()
     print(f"  {speaker or 'Answer'}:")
-    for para in top["answer"].split("\n\n"):
-        print(_fill(para))
-        print()
-    if ans.get("language") == "en" and top.get("answer_en"):
-        print("  English edition (translation):")
-        for para in top["answer_en"].split("\n\n"):
-            print(_fill(para))
+    best = top.get("evidence_paragraph")
+    for edition in ("answer", "answer_en"):
+        if edition == "answer_en":
+            if ans.get("language") != "en" or not top.get("answer_en"):
+                break
+            print("  English edition (translation):")
+        paras = top[edition].split("\n\n")
+        for n, para in enumerate(paras):  # » marks the paragraph that matched best
+            print(_fill(para, first_indent="  » " if n == best and len(paras) > 1 else None))
             print()
     if len(ans["hits"]) > 1:
         print("  Runners-up:")
         for h in ans["hits"][1:]:
             head = f"   {h['rank']}. [{h['pair_id']}] "
-            print(head + _clip(h["question"], WIDTH - _cols(head)))
+            print(head + _clip(h["question"], _width() - _cols(head)))
             if ranks := _signal_ranks(h):
-                print(f"{' ' * len(head)}signals alone rank it: {ranks}")
+                print(_fill(f"signals alone rank it: {ranks}", indent=" " * len(head)))
     print()
 
 
@@ -197,18 +219,19 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return _interactive(args)
     else:
         batches = _stdin_batches(sys.stdin)
-    engine, held, turns = None, [], None
+    engine, turns = None, None
     for questions in batches:
+        if not any(clean_question(q)[0] for q in questions):
+            continue  # an empty QUESTION argument (stdin lines that clean to nothing are skipped)
         if engine is None:  # the model loads once the first real question arrives
-            held += questions  # lines that clean to nothing are answered (as empty) in order
-            if not any(clean_question(q)[0] for q in held):
-                continue
-            engine, questions, held = _engine(args), held, []
+            engine = _engine(args)
             turns = _Turns(engine, args)
         for ans in turns.answer(questions):
             _emit(ans, args, engine)
     if engine is None:
-        print("error: the question is empty; ask something about the interview", file=sys.stderr)
+        print("error: the question is empty; ask something about the interview" if args.question
+              else "error: standard input held no question (it was empty or blank); pipe one "
+              "question per line", file=sys.stderr)
         return 2
     return 0
 
@@ -283,16 +306,19 @@ class _Turns:
 
 
 def _stdin_batches(stream: TextIO, size: int = 64) -> Iterator[list[str]]:
-    """The non-blank lines of *stream*. From a file, in batches of *size* (encoded together);
-    from a pipe, one line at a time, so each answer appears as soon as its question has been
-    sent, not at the end of the input."""
+    """The non-blank lines of *stream* (a line of spaces or invisible characters such as a
+    zero-width space is blank). From a file, in batches of *size* (encoded together); from a
+    pipe, one line at a time, so each answer appears as soon as its question has been sent, not
+    at the end of the input."""
+    from qa.engine import clean_question
+
     try:
         regular = stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
     except (AttributeError, OSError, ValueError):  # e.g. io.StringIO in tests
         regular = True
     batch: list[str] = []
     for line in stream:
-        if line.strip():
+        if clean_question(line)[0]:
             batch.append(line.rstrip("\n"))
         if batch and (len(batch) >= size or not regular):
             yield batch
@@ -313,16 +339,17 @@ def cmd_pairs(args: argparse.Namespace) -> int:
         en = english.get(p.id)
         if args.json:
             d = p.to_dict()
-            if en:  # the same fields, from the same edition, as a hit of `ask --json`
-                d["question_en"] = en.question
-                d["answer_en"] = en.answer
+            # the same fields, from the same edition, as a hit of `ask --json` (null without one)
+            d["question_en"] = en.question if en else None
+            d["answer_en"] = en.answer if en else None
             print(json.dumps(d, ensure_ascii=False))
         else:
             head = f"  {p.asker}: "
             print(f"[{p.id}] {p.section}")
             print(_fill(p.question, indent=" " * _cols(head), first_indent=head))
-            print(f"  {answerer}: {_clip(p.answer_paragraphs[0], WIDTH - 10)}")
-            print(f"  ({len(p.answer_paragraphs)} paragraphs)\n")
+            print(f"  {answerer}: {_clip(p.answer_paragraphs[0], _width() - 10)}")
+            n = len(p.answer_paragraphs)
+            print(f"  ({n} paragraph{'s' if n != 1 else ''})\n")
     return 0
 
 
@@ -339,10 +366,21 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from qa.evaluate import DEFAULT_QUESTIONS, evaluate, format_table, load_questions
+    from qa.evaluate import (
+        DEFAULT_QUESTIONS,
+        check_expected,
+        evaluate,
+        format_table,
+        load_questions,
+    )
 
+    if args.report:  # before the evaluation, not after it
+        _report_dir(Path(args.report))
+    every = load_questions(args.file or DEFAULT_QUESTIONS)
     items = load_questions(args.file or DEFAULT_QUESTIONS, split=args.split)
     engine = _engine(args)
+    # every record's pair id, whichever split is asked for: a wrong id is an error in any split
+    check_expected(every, [p.id for p in engine.interview.pairs], engine.interview.source)
     result = evaluate(engine, items, mode=args.mode, split=args.split)
     print(format_table(result))
     if args.misses:
@@ -356,6 +394,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
         path = write_report(engine, args.report, questions=args.file or DEFAULT_QUESTIONS)
         print(f"report written to {path}")
     return 0
+
+
+def _report_dir(path: Path) -> None:
+    """Create the ``--report`` directory now, or say why it cannot be one."""
+    if path.exists() and not path.is_dir():
+        raise QAError(f"--report {path}: that is a file; give a directory (it is created if "
+                      "missing)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise QAError(f"--report {path}: cannot create that directory "
+                      f"({exc.strerror or exc}); give a writable one") from exc
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:

@@ -83,10 +83,10 @@ class Hit:
             "scores": {k: v if isinstance(v, int) else round(float(v), 6)
                        for k, v in self.scores.items()},
             "evidence_paragraph": self.evidence.paragraph if self.evidence else None,
+            # null for an interview without an English edition: the same keys either way
+            "question_en": self.translation.question if self.translation else None,
+            "answer_en": self.translation.answer if self.translation else None,
         }
-        if self.translation:
-            d["question_en"] = self.translation.question
-            d["answer_en"] = self.translation.answer
         return d
 
 

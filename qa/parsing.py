@@ -327,7 +327,14 @@ def load_interview(path: str | Path, **labels: Sequence[str]) -> Interview:
             if suffix == ".jsonl":
                 lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
                 where = [f"line {n}" for n, _ in lines]
-                records = [json.loads(line) for _, line in lines]
+                records = []
+                for n, line in lines:
+                    try:
+                        records.append(json.loads(line))
+                    except json.JSONDecodeError as exc:  # name the file's line, not the record's
+                        raise InterviewParseError(
+                            f"{path}: line {n} is not valid JSON: {exc.msg} (column {exc.colno}); "
+                            "a .jsonl interview holds one JSON object per line") from exc
             else:
                 data = json.loads(text)
                 records = _json_records(data, path)

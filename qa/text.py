@@ -141,6 +141,7 @@ def tokenize(text: str) -> list[str]:
 
 
 _EN_WORD = re.compile(r"[A-Za-z][a-z]+")  # a word, not an acronym (ERP, CSIG, B)
+_HAN_RUN = re.compile(rf"[{_HAN}]+")
 
 
 @cache  # one converter per config for the process (not a result cache: benchmarks keep it)
@@ -162,14 +163,18 @@ def _changed(chars: str, converted: str) -> int:
 def detect_language(text: str, tie: str = "zh-Hans") -> str:
     """``"en"``, ``"zh-Hans"`` or ``"zh-Hant"``, by majority, so that a name or term copied from
     the page does not decide: English when the text has more English words (acronyms left out)
-    than Han characters ("What does 湯道生 think about talent?"); else Traditional when more of
+    than Chinese words (jieba's: "Tell me about 熊貓直播" has three to two, "What does 湯道生 think
+    about talent?" five to one, "做to B和to C有什么不同?" two to five); else Traditional when more of
     its characters are Traditional-only than Simplified-only, Simplified when fewer, and *tie*
     when as many: by default Simplified ("湯道生怎么看人才" has one of each: Simplified, the
     likelier reader of a copied name; "那明年呢" has none), in a conversation the script of the
     turn before. Simplified-only is judged by the Hong Kong standard (``s2hk``), where 台 is
     Traditional too."""
     han = _CJK.findall(text)
-    if len(_EN_WORD.findall(text)) > len(han) or not han:
+    english = len(_EN_WORD.findall(text))
+    if not han or english > len(han):
+        return "en"
+    if english and english > len(segment(fold(" ".join(_HAN_RUN.findall(text))))):
         return "en"
     joined = "".join(han)
     counts = []

@@ -7,6 +7,7 @@ that the run-time path never imports torch, and the query cache. The real model 
 normal cache (``$QA_CACHE_DIR`` or the user cache dir), as in ``conftest.py``.
 """
 
+import logging
 import os
 import re
 import shutil
@@ -194,3 +195,18 @@ def test_help_imports_nothing_heavy():
                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
                          timeout=60)
     assert "HEAVY []" in got.stdout, got.stdout + got.stderr
+
+
+def test_importing_the_quantiser_leaves_the_callers_logging_alone():
+    # onnxruntime's quantiser module runs logging.basicConfig(level=INFO) when imported: a
+    # library user's first ONNX export would then print every INFO log on stderr
+    code = ("import logging, sys\n"
+            "from index.onnx_backend import _import_quantizer\n"
+            "assert _import_quantizer().__name__ == 'MatMulNBitsQuantizer'\n"
+            "assert 'onnxruntime.quantization.matmul_nbits_quantizer' in sys.modules\n"
+            "print(logging.getLogger().handlers, logging.getLogger().level)")
+    got = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True,
+                         text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
+                         timeout=120)
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.strip() == f"[] {logging.WARNING}"

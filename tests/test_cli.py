@@ -65,6 +65,16 @@ def test_stdin_gives_one_json_object_per_line_in_order():
     assert got.stderr == ""  # --json keeps progress chatter off stderr
 
 
+def test_json_mode_still_says_why_a_first_answer_is_slow(tmp_path):
+    env = {"QA_CACHE_DIR": str(tmp_path / "cache")}
+    got = run_qa("ask", "--json", "--model", "hashing", "ERP", env=env, timeout=120)
+    assert got.returncode == 0, got.stderr
+    (answer,) = json_lines(got.stdout)
+    assert "building indexes (" in got.stderr and "loading model" not in got.stderr
+    again = run_qa("ask", "--json", "--model", "hashing", "ERP", env=env, timeout=120)
+    assert again.stderr == "" and json_lines(again.stdout) == [answer]
+
+
 def test_overlong_and_odd_input_is_answered_with_a_notice():
     long_question = "腾讯云" * 40_000  # 120k characters
     odd = "控制\x00字符\x07 and emoji 🚀🤖 mixed 漢字かなEnglish"
@@ -81,6 +91,8 @@ def test_overlong_and_odd_input_is_answered_with_a_notice():
     (["ask", "--json", ""], None),
     (["ask", "--json", "   "], None),
     (["ask", "--json"], "  \n\t\n"),
+    (["ask", "--json"], "\u200b\n\n"),
+    (["ask"], ""),
 ])
 def test_empty_question_exits_2_with_one_line(argv, stdin):
     got = run_qa(*argv, stdin=stdin, timeout=60)
@@ -246,6 +258,18 @@ def test_text_answer_explains_runners_up_and_marks_cuts():
         assert ranks.strip().startswith("signals alone rank it: dense #")
 
 
+def test_text_answer_fits_the_terminal_and_marks_the_paragraph_that_matched():
+    from qa.cli import _cols
+
+    got = run_qa("ask", "TEG对CSIG往死里帮", env={"COLUMNS": "60"})
+    assert got.returncode == 0, got.stderr
+    out = got.stdout.splitlines()
+    assert all(_cols(line) <= 60 for line in out[1:]), [line for line in out if _cols(line) > 60]
+    (best,) = [line for line in out if line.startswith("  » ")]  # one paragraph of the answer
+    assert "往死裏幫" in got.stdout.split(best, 1)[1].split("\n\n", 1)[0] + best
+    assert "confidence 1.00" not in got.stdout
+
+
 # -- pairs --json -------------------------------------------------------------------------------
 
 def test_pairs_json_carries_the_english_edition_like_ask_hits():
@@ -261,13 +285,17 @@ def test_pairs_json_carries_the_english_edition_like_ask_hits():
     assert pairs[hit["pair_id"]]["answer_en"] == hit["answer_en"]
 
 
-def test_pairs_json_without_an_english_edition_has_no_english_fields(tmp_path):
+def test_pairs_json_without_an_english_edition_has_null_english_fields(tmp_path):
     copy = tmp_path / "interview.txt"  # no interview.en.json beside it
     copy.write_text(config.DEFAULT_INTERVIEW.read_text(encoding="utf-8"), encoding="utf-8")
     got = run_qa("pairs", "--json", "--interview", str(copy), timeout=60)
     assert got.returncode == 0, got.stderr
     pairs = json_lines(got.stdout)
-    assert len(pairs) == 13 and not any("question_en" in p or "answer_en" in p for p in pairs)
+    assert len(pairs) == 13  # the same keys as with an edition, so a client need not check
+    assert all(p["question_en"] is None and p["answer_en"] is None for p in pairs)
+    got = run_qa("ask", "--json", "--interview", str(copy), "腾讯会自己做ERP吗", timeout=120)
+    (answer,) = json_lines(got.stdout)
+    assert all(h["question_en"] is None and h["answer_en"] is None for h in answer["hits"])
 
 
 def test_text_output_labels_answers_with_the_interviews_own_speaker(tmp_path, capsys):
@@ -377,10 +405,11 @@ def test_chat_reads_each_line_as_a_follow_up_of_the_one_before():
     got = run_qa("ask", "--previous", lines[0], lines[1])
     assert got.returncode == 0, got.stderr
     assert f"read as a follow-up to: {lines[0]}" in got.stdout
-    # --previous goes to the first question that is not empty, not to an invisible line
+    # an invisible line (a zero-width space) is blank like an empty one: skipped, and --previous
+    # goes to the first real question
     got = run_qa("ask", "--json", "--previous", lines[0], stdin=f"\u200b\n{lines[1]}\n")
-    empty, follow = json_lines(got.stdout)
-    assert empty["hits"] == [] and follow["read_with"] == lines[0]
+    (follow,) = json_lines(got.stdout)
+    assert follow["read_with"] == lines[0]
 
 
 def test_at_a_terminal_ask_is_a_conversation_at_a_prompt():
@@ -405,3 +434,25 @@ def test_at_a_terminal_ask_is_a_conversation_at_a_prompt():
     assert first["hits"][0]["pair_id"] == "p10" and first["read_with"] is None
     assert follow["read_with"] == "腾讯会自己做ERP吗" and follow["answered"]
     assert "Ctrl-D" in err
+
+
+# -- eval: bad input is refused before the evaluation ---------------------------------------------
+
+def test_eval_refuses_a_wrong_pair_id_in_any_split_and_a_report_path_that_is_a_file(tmp_path):
+    env = {"QA_CACHE_DIR": str(tmp_path / "cache")}
+    records = [{"id": "a", "question": "腾讯会自己做ERP吗", "expected": "p10", "split": "test"},
+               {"id": "b", "question": "Panda TV?", "expected": "p99", "split": "dev"}]
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n",
+                         encoding="utf-8")
+    got = run_qa("eval", str(questions), "--split", "test", "--model", "hashing", env=env,
+                 timeout=120)
+    assert got.returncode == 1 and got.stdout == ""
+    assert "q.jsonl:2: question b expects pair 'p99'" in got.stderr
+    in_the_way = tmp_path / "report.md"
+    in_the_way.write_text("mine", encoding="utf-8")
+    got = run_qa("eval", "--report", str(in_the_way), "--model", "hashing", env=env, timeout=120)
+    assert got.returncode == 1 and got.stdout == "" and "Traceback" not in got.stderr
+    assert f"--report {in_the_way}: that is a file" in got.stderr
+    assert "loading model" not in got.stderr  # refused before anything was loaded
+    assert in_the_way.read_text(encoding="utf-8") == "mine"

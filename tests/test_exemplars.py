@@ -207,6 +207,21 @@ def test_calibrate_stores_the_dev_questions_and_leaves_the_engine_serving(tmp_pa
     assert cal.scaled["a"] > 0 and cal.generic["scaled"]["a"] > 0
 
 
+def test_calibrate_on_too_few_dev_questions_says_how_many_it_needs(tmp_path):
+    import json
+
+    from qa.calibrate import calibrate
+    from qa.engine import Engine
+    from qa.errors import QAError
+
+    path, picked, _ = _small_question_file(tmp_path)
+    few = [r for r in picked if r["expected"]][:20] + [r for r in picked if not r["expected"]][:3]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in few), encoding="utf-8")
+    engine = Engine.create(model="hashing", cache_dir=tmp_path / "cache")
+    with pytest.raises(QAError, match=r"at least 8 in-scope and 8 out-of-scope .* has 20 and 3"):
+        calibrate(engine, path, write=False)
+
+
 def test_the_threshold_quantile_is_the_one_furthest_inside_both_limits():
     from qa.calibrate import choose_quantile
 

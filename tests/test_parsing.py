@@ -168,6 +168,10 @@ def test_duplicate_pair_ids_are_named(tmp_path):
     f.write_text(json.dumps(recs[0]) + "\n\n\n" + '"oops"' + "\n", encoding="utf-8")
     with pytest.raises(InterviewParseError, match=r"dup\.jsonl: line 4 is not an object"):
         load_interview(f)
+    # broken JSON on a line: that line of the file, not line 1 of the record
+    f.write_text(json.dumps(recs[0]) + "\n\n\n" + '{"id": "x",' + "\n", encoding="utf-8")
+    with pytest.raises(InterviewParseError, match=r"dup\.jsonl: line 4 is not valid JSON"):
+        load_interview(f)
 
 
 def test_json_object_without_pairs_explains_the_shape(tmp_path):

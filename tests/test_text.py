@@ -54,6 +54,12 @@ def test_language_detection():
     assert detect_language("做to B和to C有什么不同?") == "zh-Hans"  # mixed business speech
     assert detect_language("CSIG怎麼看ERP?") == "zh-Hant"  # acronyms are not English words
     assert detect_language("How does Tencent use 中台?") == "en"
+    # a term copied from the page counts as the words it is, not as its characters
+    assert detect_language("Tell me about 熊貓直播") == "en"
+    assert detect_language("What is 产业互联网 exactly?") == "en"
+    assert detect_language("What did 湯道生 say about 中台?") == "en"
+    assert detect_language("Tencent 的 to B 人才 strategy 是什么?") == "zh-Hans"
+    assert detect_language("CSIG的strategy是什么") == "zh-Hans"
 
 
 def test_empty_text():

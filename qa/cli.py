@@ -165,6 +165,8 @@ def _print_answer(ans: dict, speaker: str = "") -> None:
     print(f"Q: {ans['question']}")
     if ans.get("notice"):
         print(f"   (note: {ans['notice']})")
+    for fix in ans.get("corrections") or ():
+        print(f"   (read \"{fix['typed']}\" as the interview's \"{fix['read_as']}\")")
     if not ans["hits"]:
         print("   No answer: the question is empty.")
         return
@@ -383,6 +385,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     check_expected(every, [p.id for p in engine.interview.pairs], engine.interview.source)
     result = evaluate(engine, items, mode=args.mode, split=args.split)
     print(format_table(result))
+    if args.typos:
+        from qa.typos import robustness, table
+
+        n, runs = robustness(engine, items)
+        print(f"\none homophone slip per Chinese in-scope question ({n} questions):\n")
+        print(table(runs))
     if args.misses:
         for o in result.misses:
             got = ", ".join(h.pair.id for h in o.answer.hits[:3])
@@ -481,6 +489,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--mode", choices=MODES, default="hybrid",
                    help="retrieval mode to measure (default hybrid; see `ask --help`)")
     e.add_argument("--misses", action="store_true", help="list the questions missed at rank 1")
+    e.add_argument("--typos", action="store_true",
+                   help="also measure one homophone slip per Chinese in-scope question (qa/typos.py)")
     e.add_argument("--report", metavar="DIR", help="write a Markdown report with plots to DIR")
     e.set_defaults(func=cmd_eval)
 

@@ -40,6 +40,7 @@ from qa.followup import MIN_SUPPORT, combine, is_bare, own_words, points_back, r
 from qa.fusion import learned, pair_features, ranks, rrf, weighted
 from qa.parsing import Interview, QAPair, load_interview
 from qa.text import detect_language, tokenize
+from qa.typos import Corrector
 
 log = logging.getLogger(__name__)
 # Why an answer was declined, by ``Answer.reason_code`` (the text is ``Answer.reason``).
@@ -108,6 +109,8 @@ class Answer:
     # earlier question, and the text that was asked; None when the question was read alone
     read_with: str | None = None
     read_as: str | None = None
+    # homophone typos read as the interview's terms (qa.typos): (as typed, read as) pairs
+    corrections: tuple[tuple[str, str], ...] = ()
 
     @property
     def anchor(self) -> str:
@@ -132,6 +135,7 @@ class Answer:
             "reason_code": self.reason_code,
             "read_with": self.read_with,
             "read_as": self.read_as,
+            "corrections": [{"typed": a, "read_as": b} for a, b in self.corrections],
             # the confidence model's inputs (qa.confidence.FEATURES), for whoever wants the why
             "signals": ({n: (round(float(v), 4) if math.isfinite(v) else None)
                          for n, v in zip(FEATURES, self.features.vector(), strict=True)}
@@ -192,6 +196,9 @@ class Engine:
         self.latest_year = latest_year([*interview.context,
                                          *(f"{p.question} {p.answer}" for p in interview.pairs)])
         self._encode_lock = threading.Lock()
+        self._corrector = Corrector(self._vocab, "\n".join(
+            [*interview.context, *interview.sections,
+             *(f"{p.question}\n{p.answer}" for p in interview.pairs)]))
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
@@ -373,7 +380,7 @@ class Engine:
             if bare[i] or (again.answered and self._supports(out[i].question, again)):
                 out[i] = replace(again, question=out[i].question, notice=out[i].notice,
                                  language=out[i].language, read_with=context[i],
-                                 read_as=again.question)
+                                 read_as=again.read_as or again.question)
         return out
 
     def _supports(self, question: str, answer: Answer) -> bool:
@@ -396,9 +403,11 @@ class Engine:
         cleaned = [clean_question(q) for q in questions]
         todo = [i for i, (q, _) in enumerate(cleaned) if q]
         row_of = {i: row for row, i in enumerate(todo)}
+        # a homophone slip on one of the interview's terms is read as the term (qa.typos)
+        fixed = {i: self._corrector.correct(cleaned[i][0]) for i in todo}
         # Dense scores are computed in every mode: the confidence uses them even when the ranking
         # is lexical only.
-        texts = [cleaned[i][0] for i in todo]
+        texts = [fixed[i][0] for i in todo]
         vecs, svecs = self.encode_with_sparse(texts) if todo else (None, None)
         cal, exemplars = snapshot
         out: list[Answer] = []
@@ -410,8 +419,13 @@ class Engine:
             row = row_of[i]
             dense, arg = self._dense(vecs[row][None, :])
             sparse = self._sparse(svecs[row]) if svecs is not None else None
-            exemplar = exemplars.score(vecs[row], q) if exemplars is not None else None
-            out.append(self._answer(q, notice, dense, arg, top_k, mode, cal, sparse, exemplar))
+            asked, corrections = fixed[i]
+            exemplar = exemplars.score(vecs[row], asked) if exemplars is not None else None
+            a = self._answer(asked, notice, dense, arg, top_k, mode, cal, sparse, exemplar)
+            if corrections:  # the question as typed, and what was searched
+                a = replace(a, question=q, language=detect_language(q), read_as=asked,
+                            corrections=corrections)
+            out.append(a)
         return out
 
     def _answer(self, q: str, notice: str | None, dense: np.ndarray, arg: np.ndarray,

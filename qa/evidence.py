@@ -218,21 +218,35 @@ def best_sentences(text: str, query_terms: Sequence[str], limit: int = 2) -> tup
 # -- one edition --------------------------------------------------------------------------------
 def _edition(language: str, question: str, paragraphs: Sequence[str], terms: Sequence[str],
              dense_paragraph: int | None, dense_reason: str,
-             marks: Sequence[str] | None = None) -> TextEvidence:
-    """*terms* choose the best paragraph and sentences; *marks* (default: *terms*) are marked."""
+             marks: Sequence[str] | None = None, dense_sentence: str | None = None
+             ) -> TextEvidence:
+    """*terms* choose the best paragraph and sentences, unless the retrieval's best passage
+    (*dense_paragraph*, and *dense_sentence* when it was a sentence of this edition) says which;
+    *marks* (default: *terms*) are marked."""
     marks = terms if marks is None else marks
     if dense_paragraph is not None and 0 <= dense_paragraph < len(paragraphs):
         best, reason = dense_paragraph, dense_reason
     else:
+        dense_sentence = None
         counts = [overlap(p, terms) for p in paragraphs]
         top = max(counts, default=0)
         best, reason = (counts.index(top), "lexical") if top > 0 else (None, "none")
     marked = []
     for i, text in enumerate(paragraphs):
-        sentences = best_sentences(text, terms) if i == best else ()
+        sentences = ()
+        if i == best:
+            sentences = _span_of(text, dense_sentence) or best_sentences(text, terms)
         marked.append(Marked(text, find_terms(text, marks), sentences))
     return TextEvidence(language, Marked(question, find_terms(question, marks)), tuple(marked),
                         best, reason)
+
+
+def _span_of(text: str, sentence: str | None) -> tuple[Span, ...]:
+    """The span of *sentence* (verbatim or its Simplified copy) in *text*, or ()."""
+    if not sentence:
+        return ()
+    at = aligned_simplified(text).find(aligned_simplified(sentence))
+    return ((at, at + len(sentence)),) if at >= 0 else ()
 
 
 # Single characters that the stop-word list keeps (they matter to BM25 as parts of phrases) but
@@ -259,15 +273,21 @@ def explain(question: str, hit: Hit) -> Evidence:
     marks = _worth_marking(terms)
     ev = hit.evidence
     kind = ev.kind if ev is not None else ""
-    para = ev.paragraph if ev is not None and kind in ("answer", "answer_en") else None
-    reason = {"answer": "dense", "answer_en": "dense-en"}.get(kind, "lexical")
+    # an answer paragraph or one of its sentences (in either edition: they align paragraph by
+    # paragraph) says which paragraph; the interviewer's question does not
+    english = kind.endswith("_en")
+    para = (ev.paragraph if ev is not None and kind.removesuffix("_en") in ("answer", "sentence")
+            and ev.paragraph >= 0 else None)
+    reason = "lexical" if para is None else "dense-en" if english else "dense"
+    sentence = ev.text if kind.startswith("sentence") else None
     zh = _edition("zh-Hant", hit.pair.question, hit.pair.answer_paragraphs, terms, para, reason,
-                  marks)
+                  marks, None if english else sentence)
     en = None
     if hit.translation is not None:
         tr = hit.translation
         en = _edition("en", tr.question, tr.answer_paragraphs, terms, para,
-                      "dense" if kind == "answer_en" else reason, marks)
+                      "dense" if english and para is not None else reason, marks,
+                      sentence if english else None)
     return Evidence(question or "", marks, zh, en)
 
 

@@ -182,6 +182,23 @@ def _calibration(results: dict[str, EvalResult], cal, out: Path) -> list[str]:
     return [*lines, "", "![reliability.png](reliability.png)", ""]
 
 
+def _typos(engine, test) -> list[str]:
+    """The held-out split with one homophone slip per Chinese in-scope question."""
+    from qa.typos import robustness, table
+
+    n, runs = robustness(engine, test)
+    if not n:
+        return []
+    return ["## Typos (`qa/typos.py`)", "",
+            (f"Each of the {n} Chinese in-scope test questions that contains one of the "
+             "interview's words gets one pinyin slip on it (a common character that sounds the "
+             "same, that the interview never uses and that leaves no dictionary word: 客户 → "
+             "課戶, 服务 → 佛務; `python -m qa eval --typos`). The engine reads such a slip as the "
+             "interview's term and says so; the slips follow the same definition as the "
+             "correction, so this measures what it recovers, not how often real typos look like "
+             "that:"), "", table(runs), ""]
+
+
 def write_report(engine, directory: str | Path, questions: str | Path) -> Path:
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
@@ -249,6 +266,7 @@ def write_report(engine, directory: str | Path, questions: str | Path) -> Path:
     for name in _plots(results, cal.threshold, out):
         lines += [f"![{name}]({name})", ""]
     lines += _calibration(results, cal, out)
+    lines += _typos(engine, test)
     lines += ["## Misses", "", ("Questions whose expected pair is not ranked first, in-scope "
               "questions the engine declined, and out-of-scope questions it answered anyway, with "
               "the top 3."), ""]

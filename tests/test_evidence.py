@@ -167,6 +167,34 @@ def test_english_evidence_maps_to_the_same_chinese_paragraph(interview, translat
     assert ev.en.best_paragraph == 1 and ev.preferred is ev.en
 
 
+def test_a_matched_sentence_is_the_highlight_in_its_edition_and_picks_the_paragraph(
+        interview, translation):
+    from qa.corpus import sentences
+    from qa.text import to_simplified
+
+    pair = next(p for p in interview.pairs if len(p.answer_paragraphs) >= 3)
+    text = pair.answer_paragraphs[2]
+    second = sentences(text)[1]
+    # the Simplified copy of a Chinese sentence, as the index holds it, on an unrelated question
+    hit = Hit(1, pair, 0.5, {}, Passage(pair.id, "sentence", to_simplified(second), 2,
+                                        variant="zh-Hans"), translation[pair.id])
+    ev = explain("完全無關的問題", hit)
+    best = ev.zh.paragraphs[2]
+    assert ev.zh.best_paragraph == 2 and ev.zh.reason == "dense"
+    assert [best.text[s:e] for s, e in best.sentences] == [second]
+    # an English sentence matched: the Chinese edition shows its paragraph (the editions align
+    # paragraph by paragraph), the English edition that very sentence
+    en_text = translation[pair.id].answer_paragraphs[2]
+    en_sentence = sentences(en_text)[0]
+    hit = Hit(1, pair, 0.5, {}, Passage(pair.id, "sentence_en", en_sentence, 2),
+              translation[pair.id])
+    ev = explain("Tell me about 熊貓直播", hit)
+    assert (ev.zh.best_paragraph, ev.zh.reason) == (2, "dense-en")
+    assert (ev.en.best_paragraph, ev.en.reason) == (2, "dense")
+    best_en = ev.en.paragraphs[2]
+    assert [best_en.text[s:e] for s, e in best_en.sentences] == [en_sentence]
+
+
 def test_question_evidence_falls_back_to_lexical_overlap(interview):
     pair = next(p for p in interview.pairs if "ERP" in p.answer_paragraphs[0]
                 and len(p.answer_paragraphs) > 1)

@@ -17,7 +17,7 @@ from qa.engine import MAX_QUESTION_CHARS, Answer, Hit
 from qa.evidence import Evidence, TextEvidence, escape, explain, render_marked, render_paragraphs
 from qa.fusion import signal_rank
 from qa.parsing import Interview
-from qa.text import detect_language, to_simplified
+from qa.text import detect_language, to_simplified, to_traditional
 from ui.i18n import reason as localised_reason
 from ui.i18n import t
 from ui.page import Page
@@ -90,6 +90,9 @@ def _answer_notice(answer: Answer) -> str:
         # the question that set the topic, recognisable by its start
         q = answer.read_with if len(answer.read_with) <= 80 else answer.read_with[:79] + "…"
         out = notice(t("read_with", answer.language, q=q), "followup")
+    for typed, term in answer.corrections:  # a homophone slip read as the interview's term
+        shown = to_traditional(term) if answer.language == "zh-Hant" else term
+        out += notice(t("corrected", answer.language, typed=typed, read_as=shown), "corrected")
     if not answer.notice:
         return out
     if answer.language == "en":

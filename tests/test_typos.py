@@ -1,0 +1,93 @@
+"""Homophone slips on the interview's terms (qa.typos), with the hashing engine: no model."""
+
+import html
+import json
+import random
+
+import pytest
+
+from qa.evaluate import DEFAULT_QUESTIONS
+from qa.typos import Corrector, _aligned, make_typo
+
+
+@pytest.fixture(scope="module")
+def corrector(hashing_engine) -> Corrector:
+    return hashing_engine._corrector
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("腾迅云为什么不赚钱", "腾讯云为什么不赚钱"),  # 迅 for 讯: the interview never writes 迅
+    ("騰迅雲為什麼不賺錢", "腾讯云為什麼不賺錢"),  # Traditional: the term comes back Simplified
+    ("腾讯的中抬是什么", "腾讯的中台是什么"),  # two lone characters
+    ("微芯支付的手续费是多少", "微信支付的手续费是多少"),  # one unknown word
+])
+def test_a_slip_on_an_interview_term_is_read_as_the_term(corrector, typed, meant):
+    fixed, fixes = corrector.correct(typed)
+    assert fixed == meant
+    (pair,) = fixes
+    assert typed.find(pair[0]) >= 0 and meant.find(pair[1]) >= 0
+
+
+@pytest.mark.parametrize("question", [
+    "企业服务上用得上吗",  # 服务 + 上 is not 服务商: 上 is a character the interview uses
+    "网络安全法对日志有什么要求",  # 志有 crosses 日志 | 有
+    "腾讯在医疗领域做什么",  # 在医 crosses 在 | 医疗
+    "失业问题严重吗",  # a word of its own, though it sounds like 事业
+    "腾讯会自己做ERP吗",
+    "Why is Tencent Cloud not profitable?",
+])
+def test_words_and_stretches_across_words_are_left_alone(corrector, question):
+    assert corrector.correct(question) == (question, ())
+
+
+def test_no_labelled_question_is_changed(corrector):
+    followups = DEFAULT_QUESTIONS.with_name("followups.jsonl")
+    for path in (DEFAULT_QUESTIONS, followups):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            rec = json.loads(line)
+            for text in (rec["question"], rec.get("previous") or ""):
+                assert corrector.correct(text)[1] == (), text
+
+
+def test_a_made_slip_is_one_character_and_is_read_back(corrector):
+    rng = random.Random(0)
+    questions = [json.loads(x)["question"] for x in
+                 DEFAULT_QUESTIONS.read_text(encoding="utf-8").splitlines()[:120]]
+    made = [(q, make_typo(q, corrector, rng)) for q in questions]
+    made = [(q, t) for q, t in made if t is not None]
+    assert len(made) >= 60  # most Chinese questions hold a word of the interview
+    back = 0
+    for question, (typed, word, slip) in made:
+        assert len(typed) == len(question) and typed != question
+        assert sum(a != b for a, b in zip(question, typed, strict=True)) == 1
+        assert word in question and slip in typed and len(word) == len(slip)
+        back += _aligned(corrector.correct(typed)[0]) == _aligned(question)
+    # 69 of 80 now: the rest fall on a stretch jieba joins to a neighbour ("腾寻云"), which the
+    # two-character rule leaves alone
+    assert back / len(made) >= 0.8
+
+
+def test_the_engine_answers_the_term_and_says_what_it_read(hashing_engine):
+    a = hashing_engine.ask("腾迅云为什么不赚钱")
+    assert a.question == "腾迅云为什么不赚钱" and a.read_as == "腾讯云为什么不赚钱"
+    assert a.corrections == (("腾迅云", "腾讯云"),)
+    d = a.to_dict()
+    assert d["corrections"] == [{"typed": "腾迅云", "read_as": "腾讯云"}]
+    # the same retrieval as the term typed right
+    right = hashing_engine.ask("腾讯云为什么不赚钱")
+    assert [h.pair.id for h in a.hits] == [h.pair.id for h in right.hits]
+    assert right.corrections == () and right.to_dict()["corrections"] == []
+
+
+def test_the_chat_says_what_it_read_whether_it_answers_or_not(hashing_engine):
+    import dataclasses
+
+    from ui.render import abstain_reply, answer_reply
+
+    a = hashing_engine.ask("騰迅雲為什麼不賺錢")
+    for reply in (abstain_reply(a, 0.5), answer_reply(dataclasses.replace(a, answered=True), 0.5)):
+        assert "“騰迅雲”按訪談中的“騰訊雲”理解" in reply  # in the asker's script
+    english = html.unescape(
+        abstain_reply(hashing_engine.ask("What about the 腾迅云 and the 中抬 here?"), 0.5))
+    assert "Read “腾迅云” as the interview's “腾讯云”" in english
+    assert "Read “中抬” as the interview's “中台”" in english

@@ -324,7 +324,7 @@ def calibrate(engine, path: str | Path | None = None, write: bool = True) -> str
     cv = cross_validate(engine, items, family)
     # the generic model (no exemplars: another interview) gets its own quantile, chosen the same way
     cv_generic = cross_validate(engine, items, family, use_exemplars=False)
-    cal = replace(engine.calibration, **fusion)
+    cal = replace(engine.calibration, **fusion, scaled={})  # any earlier map no longer applies
     exemplars = exemplar_set(engine, items)
     cal = fit_confidence(engine, items, cal, exemplars, cv["quantile"], cv_generic["quantile"])
     # the number shown is the chance that the top answer is right, not that the question is in

@@ -83,8 +83,8 @@ def _groups(text: str) -> list[tuple[str, bool]]:
 
 
 def _width() -> int:
-    """Columns to wrap at: the terminal's (or ``COLUMNS``), at most :data:`WIDTH`; WIDTH when the
-    output is not a terminal."""
+    """Columns to wrap at: ``COLUMNS``, else the terminal's, at most :data:`WIDTH` (and at least
+    :data:`MIN_WIDTH`); WIDTH when neither is known (output to a pipe or a file)."""
     import shutil
 
     return max(MIN_WIDTH, min(WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns))
@@ -195,8 +195,8 @@ def _print_answer(ans: dict, speaker: str = "") -> None:
                 break
             print("  English edition (translation):")
         paras = top[edition].split("\n\n")
-        for n, para in enumerate(paras):  # » marks the paragraph that matched best
-            print(_fill(para, first_indent="  » " if n == best and len(paras) > 1 else None))
+        for n, para in enumerate(paras):  # ">" marks the paragraph that matched best
+            print(_fill(para, first_indent="  > " if n == best and len(paras) > 1 else None))
             print()
     if len(ans["hits"]) > 1:
         print("  Runners-up:")
@@ -388,9 +388,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.typos:
         from qa.typos import robustness, table
 
-        n, runs = robustness(engine, items)
-        print(f"\none homophone slip per Chinese in-scope question ({n} questions):\n")
-        print(table(runs))
+        for language, (n, runs) in robustness(engine, items, mode=args.mode).items():
+            print(f"\none slip per {language} in-scope question ({n} questions):\n")
+            print(table(runs))
     if args.misses:
         for o in result.misses:
             got = ", ".join(h.pair.id for h in o.answer.hits[:3])
@@ -399,21 +399,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.report:
         from qa.report import write_report
 
-        path = write_report(engine, args.report, questions=args.file or DEFAULT_QUESTIONS)
+        try:
+            path = write_report(engine, args.report, questions=args.file or DEFAULT_QUESTIONS)
+        except OSError as exc:
+            raise QAError(f"--report {args.report}: cannot write the report "
+                          f"({exc.strerror or exc}); give a writable directory") from exc
         print(f"report written to {path}")
     return 0
 
 
 def _report_dir(path: Path) -> None:
-    """Create the ``--report`` directory now, or say why it cannot be one."""
+    """Say now, before the evaluation, why the ``--report`` directory cannot be written (it is
+    created by the report itself)."""
     if path.exists() and not path.is_dir():
         raise QAError(f"--report {path}: that is a file; give a directory (it is created if "
                       "missing)")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise QAError(f"--report {path}: cannot create that directory "
-                      f"({exc.strerror or exc}); give a writable one") from exc
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise QAError(f"--report {path}: cannot write under {existing}; give a writable "
+                      "directory")
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -490,7 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="retrieval mode to measure (default hybrid; see `ask --help`)")
     e.add_argument("--misses", action="store_true", help="list the questions missed at rank 1")
     e.add_argument("--typos", action="store_true",
-                   help="also measure one homophone slip per Chinese in-scope question (qa/typos.py)")
+                   help="also measure one typo per in-scope question (qa/typos.py)")
     e.add_argument("--report", metavar="DIR", help="write a Markdown report with plots to DIR")
     e.set_defaults(func=cmd_eval)
 

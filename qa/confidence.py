@@ -203,6 +203,10 @@ def reliability(confidence: Sequence[float], right: Sequence[bool], bins: int = 
     expected calibration error (the count-weighted mean gap between the two)."""
     c = np.asarray(confidence, dtype=np.float64)
     y = np.asarray(right, dtype=np.float64)
+    keep = np.isfinite(c)  # a broken confidence belongs to no bin and to no count
+    c, y = c[keep], y[keep]
+    if not len(c):
+        return [], 0.0
     which = np.minimum((c * bins).astype(int), bins - 1)
     rows, ece = [], 0.0
     for k in range(bins):

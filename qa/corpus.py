@@ -93,7 +93,7 @@ def _question_text(section: str, question: str) -> str:
     return f"{section}\n{question}" if section else question
 
 
-_SENTENCE = re.compile(r"(?<=[。?!;!?;])|(?<=[.!?;])\s+")
+_SENTENCE = re.compile(r"(?<=[。?!;\uff1f\uff01\uff1b])|(?<=[.!?;])\s+")  # full-width ？！； too
 MIN_SENTENCE_CHARS = 8
 
 

@@ -106,7 +106,8 @@ class Answer:
     # no reason
     reason_code: str | None = None
     # a follow-up answered together with the earlier question it leans on (qa.followup): that
-    # earlier question, and the text that was asked; None when the question was read alone
+    # earlier question; and the text that was searched when it was not the question as typed (a
+    # follow-up with its earlier question, or a typo read as the interview's term), else None
     read_with: str | None = None
     read_as: str | None = None
     # homophone typos read as the interview's terms (qa.typos): (as typed, read as) pairs
@@ -198,7 +199,9 @@ class Engine:
         self._encode_lock = threading.Lock()
         self._corrector = Corrector(self._vocab, "\n".join(
             [*interview.context, *interview.sections,
-             *(f"{p.question}\n{p.answer}" for p in interview.pairs)]))
+             *(f"{p.question}\n{p.answer}" for p in interview.pairs)]), "\n".join(
+            [*self.front.lead, *(f"{t.section}\n{t.question}\n{t.answer}"
+                                 for t in self.translation.values())]))
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
@@ -380,7 +383,8 @@ class Engine:
             if bare[i] or (again.answered and self._supports(out[i].question, again)):
                 out[i] = replace(again, question=out[i].question, notice=out[i].notice,
                                  language=out[i].language, read_with=context[i],
-                                 read_as=again.read_as or again.question)
+                                 read_as=again.read_as or again.question,
+                                 corrections=out[i].corrections)  # only what this turn typed
         return out
 
     def _supports(self, question: str, answer: Answer) -> bool:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 Span = tuple[int, int]
 
-SENTENCE_ENDS = frozenset("。?!;…?!;")
+SENTENCE_ENDS = frozenset("。?!;…\uff1f\uff01\uff1b")  # and the full-width ？！；
 _CLOSERS = frozenset("”’」』)〉》】\"')]")
 _ASCII_WORD = re.compile(r"[a-z0-9][a-z0-9&'\-]*")
 _TO_X = re.compile(r"(?<![a-z0-9])(?:to|2)\s*-?\s*([bc])(?![a-z0-9])")

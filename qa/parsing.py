@@ -2,7 +2,9 @@
 
 In: a text article whose interviewer turns start with a label such as ``提問:`` or ``記者:`` and
 whose interviewee turns start with ``湯道生:`` (labels are parameters; full-width and half-width
-colons and non-breaking spaces are accepted), or a JSON / JSONL file of ``{question, answer}``
+colons and non-breaking spaces are accepted; when no turn starts with a known answer label, the
+label that most often answers the interviewer's turns is taken, so another interview, "王大廚:",
+needs no option), or a JSON / JSONL file of ``{question, answer}``
 records (JSON: a list of them, or an object whose ``pairs`` key holds that list; JSONL: one per
 line). Out: an :class:`Interview` holding the lead-in narrative as context and the pairs, each with a
 stable id (``p01``, ``p02``, … in article order), its section heading, the asking label, the question
@@ -16,6 +18,7 @@ question before it, a question with no answer.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import re
@@ -27,7 +30,7 @@ from qa.errors import InterviewParseError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ASKERS: tuple[str, ...] = ("提問", "記者", "提问", "记者")
+DEFAULT_ASKERS: tuple[str, ...] = ("提問", "記者", "提问", "记者", "問", "问", "主持人", "Q")
 DEFAULT_ANSWERERS: tuple[str, ...] = ("湯道生", "汤道生")
 DEFAULT_TRAILERS: tuple[str, ...] = ("相關文章", "相关文章", "相關閱讀", "相关阅读", "延伸閱讀")
 CAPTION_MARKERS: tuple[str, ...] = ("攝影", "摄影", "圖片來源", "图片来源", "供圖", "供图")
@@ -116,7 +119,22 @@ def _clean(line: str) -> str:
 
 def _label_re(labels: Sequence[str]) -> re.Pattern[str]:
     alts = "|".join(re.escape(x) for x in sorted(labels, key=len, reverse=True))
-    return re.compile(rf"^\s*({alts})\s*[::]\s*")
+    return re.compile(rf"^\s*({alts})\s*[:\uff1a]\s*")  # half- or full-width colon
+
+
+_ANY_LABEL = re.compile(r"^\s*([^\s:\uff1a,\uff0c。.!?\uff01\uff1f]{1,12})\s*[:\uff1a]\s*\S")
+
+
+def _answer_label(paragraphs: Sequence[str], ask_re: re.Pattern[str]) -> str | None:
+    """The label of the interviewee's turns when it is not a known one: of the labels
+    (``名字:``) that start the paragraph right after an interviewer turn, the most common, if it
+    does so at least twice; None otherwise."""
+    counts: dict[str, int] = {}
+    for before, para in itertools.pairwise(paragraphs):
+        if ask_re.match(before) and not ask_re.match(para) and (m := _ANY_LABEL.match(para)):
+            counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    best = max(counts.items(), key=lambda kv: kv[1], default=(None, 0))
+    return best[0] if best[1] >= 2 else None
 
 
 def _is_heading(line: str) -> bool:
@@ -141,8 +159,15 @@ def parse_article(
     source: str = "",
 ) -> Interview:
     """Split an article into pairs. See the module docstring for the rules."""
-    ask_re, ans_re = _label_re(askers), _label_re(answerers)
     paragraphs = [p for p in (_clean(x) for x in text.replace("\r\n", "\n").split("\n")) if p]
+    ask_re, ans_re = _label_re(askers), _label_re(answerers)
+    if not any(ans_re.match(p) for p in paragraphs) and (found := _answer_label(paragraphs,
+                                                                               ask_re)):
+        # another interviewee: the label that answers the interviewer's turns
+        log.info("no answer label %s; the interviewee's turns start with %r",
+                 "/".join(answerers), found)
+        answerers = (found,)
+        ans_re = _label_re(answerers)
 
     context: list[str] = []
     pairs: list[QAPair] = []

@@ -183,20 +183,24 @@ def _calibration(results: dict[str, EvalResult], cal, out: Path) -> list[str]:
 
 
 def _typos(engine, test) -> list[str]:
-    """The held-out split with one homophone slip per Chinese in-scope question."""
+    """The held-out split with one slip per in-scope question."""
     from qa.typos import robustness, table
 
-    n, runs = robustness(engine, test)
-    if not n:
+    runs = robustness(engine, test)
+    if not runs:
         return []
-    return ["## Typos (`qa/typos.py`)", "",
-            (f"Each of the {n} Chinese in-scope test questions that contains one of the "
-             "interview's words gets one pinyin slip on it (a common character that sounds the "
-             "same, that the interview never uses and that leaves no dictionary word: 客户 → "
-             "課戶, 服务 → 佛務; `python -m qa eval --typos`). The engine reads such a slip as the "
-             "interview's term and says so; the slips follow the same definition as the "
-             "correction, so this measures what it recovers, not how often real typos look like "
-             "that:"), "", table(runs), ""]
+    lines = ["## Typos (`qa/typos.py`)", "",
+             ("Each in-scope test question that contains one of the interview's words gets one "
+              "slip on it (`python -m qa eval --typos`): a Chinese one a pinyin slip (a common "
+              "character that sounds the same, that the interview never uses and that leaves no "
+              "dictionary word: 客户 → 課戶, 服务 → 佛務), an English one a misspelling of a word "
+              "of the English edition (two letters swapped or one left out). The engine reads "
+              "such a slip as the interview's word and says so; the slips follow the same "
+              "definition as the correction, so this measures what it recovers, not how often "
+              "real typos look like that."), ""]
+    for language, (n, by_run) in runs.items():
+        lines += [f"{language} ({n} questions):", "", table(by_run), ""]
+    return lines
 
 
 def write_report(engine, directory: str | Path, questions: str | Path) -> Path:

@@ -162,8 +162,8 @@ def _changed(chars: str, converted: str) -> int:
 
 def detect_language(text: str, tie: str = "zh-Hans") -> str:
     """``"en"``, ``"zh-Hans"`` or ``"zh-Hant"``, by majority, so that a name or term copied from
-    the page does not decide: English when the text has more English words (acronyms left out)
-    than Chinese words (jieba's: "Tell me about 熊貓直播" has three to two, "What does 湯道生 think
+    the page does not decide: English when the text has more English words (acronyms, and
+    capitalised words after the first, i.e. names, left out) than Chinese words (jieba's: "Tell me about 熊貓直播" has three to two, "What does 湯道生 think
     about talent?" five to one, "做to B和to C有什么不同?" two to five); else Traditional when more of
     its characters are Traditional-only than Simplified-only, Simplified when fewer, and *tie*
     when as many: by default Simplified ("湯道生怎么看人才" has one of each: Simplified, the
@@ -171,7 +171,9 @@ def detect_language(text: str, tie: str = "zh-Hans") -> str:
     turn before. Simplified-only is judged by the Hong Kong standard (``s2hk``), where 台 is
     Traditional too."""
     han = _CJK.findall(text)
-    english = len(_EN_WORD.findall(text))
+    # English words; a capitalised one after the first is a name ("Tencent Cloud Meeting好用吗")
+    words = _EN_WORD.findall(text)
+    english = len(words[:1]) + sum(w.islower() for w in words[1:])
     if not han or english > len(han):
         return "en"
     if english and english > len(segment(fold(" ".join(_HAN_RUN.findall(text))))):

@@ -12,11 +12,20 @@ A stretch of a question is read as a term when all of these hold:
 - it differs from that word in exactly one character, and that character never occurs in the
   interview (the interview writes 讯, never 迅; a question's 上 in "服务上" is not a slip for 商);
 - it is no word itself (jieba's dictionary, with the interview's words);
-- for two characters, jieba reads it as one unknown word or as two lone characters, never as the
-  end of one word and the start of the next ("日志有" is not "只有", "在医疗" is not "在意").
+- for two characters, jieba reads them as two lone characters or as one word it guessed that it
+  does not tag as a name ("金荣", "维信", "东骅", "丁柯" are names of their own), never as the end
+  of one word and the start of the next ("日志有" is not "只有", "在医疗" is not "在意");
+- the term is no person's name (jieba's tag): "陆总" may be someone else than the interview's 卢总.
+
+English questions get the same treatment for misspellings of the English edition's words
+("Tencnet", "sofware", "custmers"): a word of 4 letters or more that no English dictionary knows
+(``pyspellchecker``'s; British "-ise" spellings and "doesnt" count as known), written in lower
+case or capitalised (not an acronym such as "SaaS"), one edit from exactly one word of the
+edition, and not merely another form of it ("carmakers": stemming matches those already).
 
 On the 1,084 labelled questions and 220 follow-ups none of these conditions fires; the rules
-were made that strict after a first version (any homophone stretch) changed 57 of them.
+were made that strict after first versions changed 57 of them (any homophone stretch: "在一家" →
+在意) and 7 (any English word one edit away: "SaaS" → "Says", "wasnt" → "want").
 """
 
 from __future__ import annotations
@@ -25,11 +34,31 @@ import re
 from collections.abc import Iterable
 from functools import cache
 
-from qa.text import _jieba, to_simplified, to_traditional
+from qa.text import _jieba, _lock, _stem, to_simplified, to_traditional
 
 _RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _HAN_WORD = re.compile(r"[\u3400-\u9fff]{2,4}")
 LENGTHS = (4, 3, 2)  # longest first
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+MIN_LATIN = 4  # shorter English words are too often one edit from another word
+
+
+@cache
+def _speller():
+    from spellchecker import SpellChecker
+
+    return SpellChecker(distance=1)
+
+
+_BRITISH = re.compile(r"is(e|es|ed|ing|ation|ations)$")
+
+
+def _known(word: str) -> bool:
+    """An English word as written, also in British spelling ("prioritise") or a contraction
+    typed without its apostrophe ("doesnt")."""
+    speller = _speller()
+    return (word in speller or _BRITISH.sub(r"iz\1", word) in speller
+            or (word.endswith("nt") and f"{word[:-2]}n't" in speller))
 
 
 @cache
@@ -37,6 +66,28 @@ def _pinyin():
     from pypinyin import lazy_pinyin
 
     return lazy_pinyin
+
+
+_PROPER = ("nr", "ns", "nt", "nz")  # jieba's tags of names: people, places, bodies, others
+
+
+@cache
+def _pos():
+    from jieba.posseg import POSTokenizer
+
+    return POSTokenizer(_jieba())
+
+
+def _tagged(text: str) -> list[tuple[str, str]]:
+    """jieba's words of *text* (with the interview's dictionary) and their part-of-speech tags."""
+    with _lock:  # jieba's Tokenizer is not documented as thread-safe
+        return [(w.word, w.flag) for w in _pos().cut(text)]
+
+
+def _is_name(word: str) -> bool:
+    """Whether jieba tags *word*, on its own, as a person's name (卢总, 丁珂, 汤道生)."""
+    tags = _tagged(word)
+    return len(tags) == 1 and tags[0][1].startswith("nr")
 
 
 def sound(text: str) -> tuple[str, ...]:
@@ -56,12 +107,17 @@ def _aligned(text: str) -> str:
 class Corrector:
     """Reads homophone slips on the words of one text (the interview; see the module doc)."""
 
-    def __init__(self, words: Iterable[str], text: str) -> None:
+    def __init__(self, words: Iterable[str], text: str, english: str = "") -> None:
         """*words*: the interview's words (its lexical vocabulary: folded, Simplified); *text*:
-        its whole text, whose characters are the ones it uses."""
+        its whole text, whose characters are the ones it uses; *english*: the text of its
+        English edition, if any."""
         self.words = frozenset(w for w in words if _HAN_WORD.fullmatch(w))
+        # a slip is read as a term, never as a person's name: "陆总", "丁柯" are other people
+        targets = (w for w in self.words if not _is_name(w))
+        self.english = frozenset(w for w in _LATIN_WORD.findall(english.lower())
+                                 if len(w) >= MIN_LATIN)
         by_sound: dict[tuple[str, ...], set[str]] = {}
-        for w in self.words:
+        for w in targets:
             by_sound.setdefault(sound(w), set()).add(w)
         self._by_sound = {k: next(iter(v)) for k, v in by_sound.items() if len(v) == 1}
         self._chars = frozenset(_aligned(text))
@@ -72,20 +128,56 @@ class Corrector:
     def correct(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """*question* with each slip replaced by the interview's term (in Simplified script), and
         the ``(as typed, read as)`` pairs; *question* itself and ``()`` when there is none."""
+        question, latin = self._correct_latin(question)
+        fixed, han = self._correct_han(question)
+        return fixed, latin + han
+
+    def _correct_latin(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """English misspellings of the English edition's words: a word no English dictionary
+        knows (pyspellchecker's) that is one edit (a letter left out, added, changed, or two
+        swapped) from exactly one word of the edition ("Tencnet", "sofware")."""
+        if not self.english or not _LATIN_WORD.search(question):
+            return question, ()
+        fixes = []
+
+        def fix(m: re.Match) -> str:
+            typed = m.group()
+            word = typed.lower()
+            if (len(word) < MIN_LATIN or not (typed.islower() or typed.istitle())  # SaaS, ERP
+                    or word in self.english or _known(word)):
+                return typed
+            near = _speller().edit_distance_1(word) & self.english
+            if len(near) != 1:
+                return typed
+            (term,) = near
+            if _stem(term) == _stem(word):  # "carmakers": the same word for matching already
+                return typed
+            if typed[0].isupper():  # "Tencnet" → "Tencent"
+                term = term[0].upper() + term[1:]
+            fixes.append((typed, term))
+            return term
+
+        return _LATIN_WORD.sub(fix, question), tuple(dict.fromkeys(fixes))
+
+    def _correct_han(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         if not self._by_sound:
             return question, ()
         plain = _aligned(question)
         if not _RUN.search(plain):
             return question, ()
-        spans = list(_jieba().tokenize(plain))
-        whole = {(a, b) for _, a, b in spans}
-        single = {a for _, a, b in spans if b - a == 1}
+        single, joined, at = set(), {}, 0
+        for word, tag in _tagged(plain):
+            if len(word) == 1:
+                single.add(at)
+            elif len(word) == 2:
+                joined[at] = tag
+            at += len(word)
         out, fixes, last = [], [], 0
         for run in _RUN.finditer(plain):
             i = run.start()
             while i < run.end():
-                n = next((n for n in LENGTHS if self._slip(plain, i, n, run.end(), whole, single)),
-                         0)
+                n = next((n for n in LENGTHS
+                          if self._slip(plain, i, n, run.end(), single, joined)), 0)
                 if not n:
                     i += 1
                     continue
@@ -95,16 +187,17 @@ class Corrector:
                 last = i = i + n
         if not fixes:
             return question, ()
-        return "".join([*out, question[last:]]), tuple(fixes)
+        return "".join([*out, question[last:]]), tuple(dict.fromkeys(fixes))  # each pair once
 
-    def _slip(self, plain: str, i: int, n: int, end: int, whole: set, single: set) -> bool:
+    def _slip(self, plain: str, i: int, n: int, end: int, single: set, joined: dict) -> bool:
         if i + n > end:
             return False
         part = plain[i:i + n]
         if self._is_word(part):
             return False
-        if n == 2 and not ((i, i + 2) in whole or (i in single and i + 1 in single)):
-            return False
+        if n == 2 and not ((i in single and i + 1 in single)
+                           or not joined.get(i, "nr").startswith(_PROPER)):
+            return False  # a name jieba guessed, or a character joined to its neighbour
         term = self._by_sound.get(sound(part))
         if term is None:
             return False
@@ -130,7 +223,8 @@ def make_typo(question: str, corrector: Corrector, rng) -> tuple[str, str, str] 
     question, word, slip)``, or None when the question has no such word. *rng*: a
     ``random.Random``, so a run is repeatable."""
     plain = _aligned(question)
-    spans = [(w, a, b) for w, a, b in _jieba().tokenize(plain) if w in corrector.words]
+    with _lock:
+        spans = [(w, a, b) for w, a, b in _jieba().tokenize(plain) if w in corrector.words]
     rng.shuffle(spans)
     traditional = plain != question
     for word, a, b in spans:
@@ -147,32 +241,54 @@ def make_typo(question: str, corrector: Corrector, rng) -> tuple[str, str, str] 
     return None
 
 
-def robustness(engine, items, seed: int = 0) -> tuple[int, dict[str, dict]]:
-    """How one homophone slip per question (:func:`make_typo`, repeatable with *seed*) affects
-    the Chinese in-scope *items*: metrics of the same questions typed cleanly, with the slip and
-    the correction off, and with the slip as the engine reads it. Returns the number of
-    questions and the three metric dicts (:func:`qa.evaluate.metrics`)."""
+def make_english_typo(question: str, corrector: Corrector, rng) -> tuple[str, str, str] | None:
+    """*question* with one misspelling of one of the English edition's words in it (5 letters or
+    more, lower case): two neighbouring letters swapped or one left out, giving no dictionary
+    word. Returns ``(new question, word, misspelling)`` or None."""
+    words = [m for m in _LATIN_WORD.finditer(question)
+             if len(m.group()) >= 5 and m.group().islower() and m.group() in corrector.english]
+    rng.shuffle(words)
+    for m in words:
+        w = m.group()
+        for k in rng.sample(range(1, len(w) - 1), len(w) - 2):
+            for slip in (w[:k] + w[k + 1] + w[k] + w[k + 2:], w[:k] + w[k + 1:]):
+                if slip != w and not _known(slip):
+                    return question[:m.start()] + slip + question[m.end():], w, slip
+    return None
+
+
+def robustness(engine, items, seed: int = 0, mode: str = "hybrid"
+               ) -> dict[str, tuple[int, dict[str, dict]]]:
+    """How one slip per question affects the in-scope *items*: a pinyin slip on a Chinese
+    question (:func:`make_typo`), a misspelling on an English one (:func:`make_english_typo`),
+    repeatable with *seed*. Per language ("Chinese", "English"): the number of questions and the
+    metrics (:func:`qa.evaluate.metrics`) of the same questions typed cleanly, with the slip and
+    the correction off, and with the slip as the engine reads it (in retrieval *mode*)."""
     import copy
     import random
     from dataclasses import replace
 
     from qa.evaluate import evaluate
 
-    rng = random.Random(seed)
-    clean, typed = [], []
-    for item in items:
-        if item.expected and item.lang != "en":
-            slip = make_typo(item.question, engine._corrector, rng)
-            if slip is not None:
-                clean.append(item)
-                typed.append(replace(item, question=slip[0]))
-    if not clean:
-        return 0, {}
     off = copy.copy(engine)  # never swap state on an engine that may be serving
     off._corrector = Corrector((), "")
-    return len(clean), {"clean": evaluate(engine, clean).metrics,
-                        "slip, not corrected": evaluate(off, typed).metrics,
-                        "slip, corrected": evaluate(engine, typed).metrics}
+    out = {}
+    for language, english, make in (("Chinese", False, make_typo),
+                                    ("English", True, make_english_typo)):
+        rng = random.Random(seed)
+        clean, typed = [], []
+        for item in items:
+            if item.expected and (item.lang == "en") == english:
+                slip = make(item.question, engine._corrector, rng)
+                if slip is not None:
+                    clean.append(item)
+                    typed.append(replace(item, question=slip[0]))
+        if clean:
+            out[language] = (len(clean), {
+                "clean": evaluate(engine, clean, mode=mode).metrics,
+                "slip, not corrected": evaluate(off, typed, mode=mode).metrics,
+                "slip, corrected": evaluate(engine, typed, mode=mode).metrics})
+    return out
 
 
 def table(runs: dict[str, dict]) -> str:

@@ -186,14 +186,19 @@ def test_answering_with_the_onnx_backend_never_imports_torch(onnx_enc):
     assert got.stdout.strip() == "[]"
 
 
+def _python(code: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """*code* run by a fresh interpreter in the repository."""
+    return subprocess.run([sys.executable, "-c", code], check=False, capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
+                          timeout=timeout)
+
+
 def test_help_imports_nothing_heavy():
     code = ("import sys, runpy; sys.argv = ['qa', '--help']\n"
             "try:\n    runpy.run_module('qa', run_name='__main__')\nexcept SystemExit:\n    pass\n"
             "heavy = ('torch', 'onnxruntime', 'faiss', 'gradio', 'sentence_transformers', 'jieba')\n"
             "print('HEAVY', sorted(m for m in heavy if m in sys.modules))")
-    got = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True,
-                         text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
-                         timeout=60)
+    got = _python(code)
     assert "HEAVY []" in got.stdout, got.stdout + got.stderr
 
 
@@ -205,8 +210,6 @@ def test_importing_the_quantiser_leaves_the_callers_logging_alone():
             "assert _import_quantizer().__name__ == 'MatMulNBitsQuantizer'\n"
             "assert 'onnxruntime.quantization.matmul_nbits_quantizer' in sys.modules\n"
             "print(logging.getLogger().handlers, logging.getLogger().level)")
-    got = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True,
-                         text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
-                         timeout=120)
+    got = _python(code, timeout=120)
     assert got.returncode == 0, got.stderr
     assert got.stdout.strip() == f"[] {logging.WARNING}"

@@ -265,7 +265,7 @@ def test_text_answer_fits_the_terminal_and_marks_the_paragraph_that_matched():
     assert got.returncode == 0, got.stderr
     out = got.stdout.splitlines()
     assert all(_cols(line) <= 60 for line in out[1:]), [line for line in out if _cols(line) > 60]
-    (best,) = [line for line in out if line.startswith("  » ")]  # one paragraph of the answer
+    (best,) = [line for line in out if line.startswith("  > ")]  # one paragraph of the answer
     assert "往死裏幫" in got.stdout.split(best, 1)[1].split("\n\n", 1)[0] + best
     assert "confidence 1.00" not in got.stdout
 

@@ -70,9 +70,28 @@ def test_half_width_colons_and_custom_labels():
 
 
 def test_full_and_half_width_colons_mix():
-    iv = parse_article("提問:一?\n湯道生:答一。\n記者: 二?\n湯道生 : 答二。")
+    # "\uff1a" is the full-width colon (written as an escape so that no tool folds it)
+    iv = parse_article("提問\uff1a一?\n湯道生:答一。\n記者: 二?\n湯道生 \uff1a 答二。")
     assert [p.question for p in iv.pairs] == ["一?", "二?"]
     assert [p.answer for p in iv.pairs] == ["答一。", "答二。"]
+
+
+def test_another_interviewee_is_found_without_options(caplog):
+    text = ("小店專訪\n\n做麵包的秘訣\n\n記者\uff1a你用什麼酵母\uff1f\n\n"
+            "王大廚\uff1a我用老麵。\n\n每天餵兩次。\n\n記者\uff1a會開分店嗎\uff1f\n\n"
+            "王大廚\uff1a暫時不會。")
+    with caplog.at_level(logging.INFO):
+        iv = parse_article(text)
+    assert iv.speakers == ("王大廚",) and "王大廚" in caplog.text
+    assert [p.answer_paragraphs for p in iv.pairs] == [("我用老麵。", "每天餵兩次。"), ("暫時不會。",)]
+    assert iv.pairs[0].section == "做麵包的秘訣"
+    # Q / A turns, the common English form
+    iv = parse_article("Q: Which yeast?\n\nA: My own.\n\nQ: More shops?\n\nA: Not yet.")
+    assert [(p.asker, p.question, p.answer) for p in iv.pairs] == [
+        ("Q", "Which yeast?", "My own."), ("Q", "More shops?", "Not yet.")]
+    # one labelled reply is not enough to call it the interviewee
+    with pytest.raises(InterviewParseError, match="no question/answer pairs"):
+        parse_article("記者:你好嗎?\n\n王大廚:好。")
 
 
 def test_answer_without_question_warns(caplog):

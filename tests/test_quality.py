@@ -18,11 +18,11 @@ def test_quality_floor_held_out_split(real_engine):
     m = evaluate(real_engine, load_questions(split="test"), split="test").metrics
     assert m["recall@1"] >= 0.83
     assert m["recall@1_by_lang"]["en"] >= 0.80
-    # 86.2% / 6.4% now: the two newest blind batches (q925-q1084) brought harder off-topic
+    # 89.2% / 7.0% now: the blind batches q925-q1084 brought harder off-topic
     # questions, in the interview's own vocabulary (the set changed, not the engine)
     assert m["oos_declined_rate"] >= 0.85
     assert m["inscope_declined_rate"] <= 0.08
-    # the confidence is the chance that the top answer is right (0.051 now; 0.087 before the
+    # the confidence is the chance that the top answer is right (0.047 now; 0.087 before the
     # Platt rescaling, when it was the chance of being in scope)
     assert m["calibration_error"] <= 0.07
 
@@ -39,14 +39,17 @@ def test_labelled_set_shape():
     assert {i.split for i in items} == {"dev", "test"}
 
 
-def test_one_homophone_slip_per_question_costs_little(real_engine):
-    """qa/typos.py: the held-out Chinese questions with one pinyin slip each on an interview
-    term (0.860 / 0.804 / 0.856 Recall@1 clean / not corrected / corrected now)."""
+def test_one_slip_per_question_costs_little(real_engine):
+    """qa/typos.py on the held-out questions, one slip each on a word of the interview; Recall@1
+    clean / not corrected / corrected now: Chinese 0.864 / 0.811 / 0.864, English 0.821 / 0.772 /
+    0.814."""
     from qa.typos import robustness
 
-    n, runs = robustness(real_engine, load_questions(split="test"))
-    assert n >= 200
-    clean, off, on = runs["clean"], runs["slip, not corrected"], runs["slip, corrected"]
-    assert on["recall@1"] >= clean["recall@1"] - 0.02
-    assert on["recall@1"] >= off["recall@1"] + 0.03
-    assert on["inscope_declined"] <= clean["inscope_declined"] + 6
+    runs = robustness(real_engine, load_questions(split="test"))
+    for language, least in (("Chinese", 200), ("English", 100)):
+        n, by_run = runs[language]
+        assert n >= least
+        clean, off, on = by_run["clean"], by_run["slip, not corrected"], by_run["slip, corrected"]
+        assert on["recall@1"] >= clean["recall@1"] - 0.03, language
+        assert on["recall@1"] > off["recall@1"], language
+        assert on["inscope_declined"] <= clean["inscope_declined"] + 6, language

@@ -60,6 +60,8 @@ def test_language_detection():
     assert detect_language("What did 湯道生 say about 中台?") == "en"
     assert detect_language("Tencent 的 to B 人才 strategy 是什么?") == "zh-Hans"
     assert detect_language("CSIG的strategy是什么") == "zh-Hans"
+    assert detect_language("Tencent Cloud Meeting为什么亏钱") == "zh-Hans"  # a product's name
+    assert detect_language("Tencent Smart Retail怎么样") == "zh-Hans"
 
 
 def test_empty_text():

@@ -332,6 +332,10 @@ def _card_answer(ed: TextEvidence, language: str = "en") -> str:
     return f'<div class="ev-a" lang="{tag}">{render_paragraphs(one)}</div>{whole}'
 
 
+ZERO_TITLE = ("scored 0 under this mode: nothing in common with the question; the zeros are "
+              "ordered by the dense score")
+
+
 def modes_table(answers: Mapping[str, Answer], threshold: float) -> str:
     """How the ranking changes between retrieval modes: one column per mode, arrows relative to
     hybrid, each pair with its own colour so a user can follow it across columns."""
@@ -354,8 +358,7 @@ def modes_table(answers: Mapping[str, Answer], threshold: float) -> str:
             h = hits[r]
             # under one lexical signal, 0 means nothing in common (the dense score orders those)
             zero = m in ("lexical", "sparse") and h.scores.get(m, h.score) <= 0
-            faded = (' zero" title="scored 0 under this mode: nothing in common with the question'
-                     '; the zeros are ordered by the dense score') if zero else ""
+            faded = (' zero" title="' + escape(ZERO_TITLE)) if zero else ""
             cells.append(f'<td><div class="mcell{faded}" style="--h:{_hue(h.pair.id)}">'
                          f'<span class="pid">{escape(h.pair.id)}</span>{_move(base, h)}'
                          f'<span class="mq">{escape(_short(h.pair.question))}</span>'

@@ -36,7 +36,7 @@ from qa.corpus import (
     translation_path,
 )
 from qa.exemplars import ExemplarSet
-from qa.followup import MIN_SUPPORT, combine, is_bare, own_words, points_back, refers_back
+from qa.followup import MIN_SUPPORT, SHORT, combine, is_bare, own_words, points_back, refers_back
 from qa.fusion import learned, pair_features, ranks, rrf, weighted
 from qa.parsing import Interview, QAPair, load_interview
 from qa.text import detect_language, tokenize
@@ -371,6 +371,7 @@ class Engine:
                 if c and a.hits and refers_back(a.question, neutral)
                 and not (a.features and a.features.factoid)
                 and (not a.answered or is_bare(a.question, neutral))]
+        self._stay_on_topic(out, context, set(todo), top_k, mode, snapshot)
         if not todo:
             return out
         # a bare follow-up ("为什么?") asks about what the previous question asked: it gets what
@@ -386,6 +387,33 @@ class Engine:
                                  read_as=again.read_as or again.question,
                                  corrections=out[i].corrections)  # only what this turn typed
         return out
+
+    def _stay_on_topic(self, out: list[Answer], context: list[str], skip: set[int], top_k: int,
+                       mode: str, snapshot) -> None:
+        """A short question (at most :data:`qa.followup.SHORT` own words) answered alone with
+        another exchange than the previous question's is read with the previous question when
+        that lands on the previous question's exchange and the exchange holds its words: after
+        "騰訊雲現在賺錢嗎?", "為什麼不擔心?" (no pointer: Chinese drops the subject) is about p13's
+        "我不是特別擔心", not p06's question on worrying about sales. *skip*: the questions the
+        main follow-up rule re-reads."""
+        neutral = self._neutral
+        cand = [i for i, (a, c) in enumerate(zip(out, context, strict=True))
+                if c and i not in skip and a.hits and a.answered
+                and not (a.features and a.features.factoid)
+                and 0 < len(set(own_words(a.question, neutral))) <= SHORT]
+        if not cand:
+            return
+        before = self._ask_alone([context[i] for i in cand], top_k, mode, snapshot)
+        texts = [combine(context[i], out[i].question, MAX_QUESTION_CHARS) for i in cand]
+        again = self._ask_alone(texts, top_k, mode, snapshot)
+        for i, b, g in zip(cand, before, again, strict=True):
+            topic = b.hits[0].pair if b.hits else None
+            if (g.answered and g.hits and g.hits[0].pair == topic
+                    and out[i].hits[0].pair != topic and self._supports(out[i].question, g)):
+                out[i] = replace(g, question=out[i].question, notice=out[i].notice,
+                                 language=out[i].language, read_with=context[i],
+                                 read_as=g.read_as or g.question,
+                                 corrections=out[i].corrections)
 
     def _supports(self, question: str, answer: Answer) -> bool:
         """Whether the exchange *answer* found contains enough of *question*'s own words

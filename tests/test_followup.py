@@ -91,6 +91,20 @@ def test_a_bare_follow_up_is_read_with_context_even_when_answered_alone(real_eng
     assert a.read_with == prev and a.answered and a.hits[0].pair.id == "p10"
 
 
+def test_a_short_question_without_a_pointer_stays_on_the_topic(real_engine):
+    """Chinese drops the subject: "為什麼不擔心?" after a question on Tencent Cloud's profits is
+    about that answer's "我不是特別擔心", not about the exchange that asks about worrying."""
+    prev, q = "騰訊雲現在賺錢嗎?", "為什麼不擔心?"
+    assert real_engine.ask(q).hits[0].pair.id == "p06"  # read alone
+    a = real_engine.ask(q, previous=prev)
+    assert a.read_with == prev and a.answered and a.hits[0].pair.id == "p13"
+    # a short question on another topic keeps its own exchange
+    b = real_engine.ask("那熊猫直播呢?", previous=prev)
+    assert b.read_with is None and b.hits[0].pair.id == "p05"
+    c = real_engine.ask("ERP呢?", previous=prev)
+    assert c.hits[0].pair.id == "p10"
+
+
 def test_chains_stay_on_the_question_that_set_the_topic(real_engine):
     erp = "腾讯会自己做ERP吗"
     first = real_engine.ask(erp)

@@ -294,6 +294,24 @@ def load_or_build(
                    exemplars=built.exemplars)
 
 
+def prune_others(keep: Path) -> list[tuple[Path, int]]:
+    """Remove the index folders beside *keep* (other interviews or models, e.g. test runs) that
+    hold a ``manifest.json``, i.e. that this package built; return each with the bytes freed.
+    Anything else in the folder is left alone."""
+    removed = []
+    parent = keep.parent
+    if not parent.is_dir():
+        return removed
+    for p in sorted(parent.iterdir()):
+        if p == keep or not p.is_dir() or not (p / MANIFEST).is_file():
+            continue
+        size = sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
+        shutil.rmtree(p, ignore_errors=True)
+        if not p.exists():
+            removed.append((p, size))
+    return removed
+
+
 def cleanup_stale(parent: Path, max_age_s: float = 3600) -> None:
     """Remove temporary directories that killed builds left behind (older than *max_age_s*)."""
     if not parent.exists():

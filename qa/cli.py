@@ -364,6 +364,14 @@ def cmd_build(args: argparse.Namespace) -> int:
           f"of dim {ix.dense.dim} ({ix.dense.kind}), BM25 over {ix.lexical.num_docs} documents, "
           + (f"{ix.sparse.size} sparse latent-term vectors, " if ix.sparse is not None else "")
           + f"model {engine.encoder.model_id}")
+    if args.prune and engine.index_dir is not None:
+        from index.store import prune_others
+
+        removed = prune_others(engine.index_dir)
+        for path, size in removed:
+            print(f"removed {path} ({size / 1e6:.1f} MB)")
+        print(f"pruned {len(removed)} other index folder{'s' if len(removed) != 1 else ''} "
+              f"({sum(n for _, n in removed) / 1e6:.1f} MB); kept {engine.index_dir}")
     return 0
 
 
@@ -482,6 +490,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", parents=[common], help="build or check the indexes")
     b.add_argument("--rebuild", action="store_true", help="rebuild even if up to date")
+    b.add_argument("--prune", action="store_true",
+                   help="then remove the cached indexes of other interviews and models")
     b.set_defaults(func=cmd_build)
 
     e = sub.add_parser("eval", parents=[common], help="metrics on a labelled question file")

@@ -197,6 +197,7 @@ class Engine:
         self.latest_year = latest_year([*interview.context,
                                          *(f"{p.question} {p.answer}" for p in interview.pairs)])
         self._encode_lock = threading.Lock()
+        self.index_dir: Path | None = None  # where the indexes are cached (set by create)
         self._corrector = Corrector(self._vocab, "\n".join(
             [*interview.context, *interview.sections,
              *(f"{p.question}\n{p.answer}" for p in interview.pairs)]), "\n".join(
@@ -229,7 +230,9 @@ class Engine:
         index_dir = root / "indexes" / _slug(path, encoder.model_id)
         cleanup_stale(index_dir.parent)
         indexes = load_or_build(index_dir, corpus, encoder, rebuild=rebuild, progress=progress)
-        return cls(parsed, corpus, indexes, encoder, translation, calibration, front=front)
+        engine = cls(parsed, corpus, indexes, encoder, translation, calibration, front=front)
+        engine.index_dir = index_dir
+        return engine
 
     # -- signals ----------------------------------------------------------------------------
     def _dense(self, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

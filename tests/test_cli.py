@@ -456,3 +456,21 @@ def test_eval_refuses_a_wrong_pair_id_in_any_split_and_a_report_path_that_is_a_f
     assert f"--report {in_the_way}: that is a file" in got.stderr
     assert "loading model" not in got.stderr  # refused before anything was loaded
     assert in_the_way.read_text(encoding="utf-8") == "mine"
+
+
+def test_build_prune_removes_other_cached_indexes_only(tmp_path):
+    cache = tmp_path / "cache"
+    env = {"QA_CACHE_DIR": str(cache)}
+    other = tmp_path / "other.txt"
+    other.write_text("記者:你用什麼酵母?\n\n王大廚:老麵。\n\n記者:開分店嗎?\n\n王大廚:不開。\n",
+                     encoding="utf-8")
+    assert run_qa("build", "--model", "hashing", "--interview", str(other), env=env,
+                  timeout=120).returncode == 0
+    (cache / "indexes" / "not-ours").mkdir()  # no manifest: not the package's, left alone
+    got = run_qa("build", "--model", "hashing", "--prune", env=env, timeout=120)
+    assert got.returncode == 0, got.stderr
+    folders = sorted(p.name for p in (cache / "indexes").iterdir())
+    assert len(folders) == 2 and "not-ours" in folders
+    assert "pruned 1 other index folder (" in got.stdout and "removed " in got.stdout
+    again = run_qa("build", "--model", "hashing", "--prune", env=env, timeout=120)
+    assert "pruned 0 other index folders" in again.stdout

@@ -251,6 +251,13 @@ def test_a_long_reply_is_shown_from_its_start(device, request, shots):
     assert_reply_starts_in_view(page)
     page.wait_for_timeout(300)
     page.screenshot(path=str(shots / f"scroll-{device}.png"))
+    # Gradio's scroll-down button, shown while the long reply runs below the fold, keeps to the
+    # chat's right edge instead of covering the text in the middle
+    button = page.locator("#chat .scroll-down-button-container").first
+    button.wait_for(state="visible", timeout=3000)
+    log, b = page.locator("#chat [role=log]").bounding_box(), button.bounding_box()
+    assert b["x"] + b["width"] >= log["x"] + log["width"] - 40, (b, log)
+    assert b["x"] >= log["x"] + log["width"] * 0.7, (b, log)
     # Enter on an empty box adds nothing, however often
     rows = page.locator("#chat .message-row").count()
     box = page.locator("#ask-box textarea")

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, cached_property, lru_cache
 
 from qa.text import _jieba, _lock, _stem, to_simplified, to_traditional
 
@@ -84,6 +84,7 @@ def _tagged(text: str) -> list[tuple[str, str]]:
         return [(w.word, w.flag) for w in _pos().cut(text)]
 
 
+@lru_cache(maxsize=4096)
 def _is_name(word: str) -> bool:
     """Whether jieba tags *word*, on its own, as a person's name (卢总, 丁珂, 汤道生)."""
     tags = _tagged(word)
@@ -112,15 +113,18 @@ class Corrector:
         its whole text, whose characters are the ones it uses; *english*: the text of its
         English edition, if any."""
         self.words = frozenset(w for w in words if _HAN_WORD.fullmatch(w))
-        # a slip is read as a term, never as a person's name: "陆总", "丁柯" are other people
-        targets = (w for w in self.words if not _is_name(w))
         self.english = frozenset(w for w in _LATIN_WORD.findall(english.lower())
                                  if len(w) >= MIN_LATIN)
-        by_sound: dict[tuple[str, ...], set[str]] = {}
-        for w in targets:
-            by_sound.setdefault(sound(w), set()).add(w)
-        self._by_sound = {k: next(iter(v)) for k, v in by_sound.items() if len(v) == 1}
         self._chars = frozenset(_aligned(text))
+
+    @cached_property
+    def _by_sound(self) -> dict[tuple[str, ...], str]:
+        """The interview's words by sound, where a sound belongs to one word only (built on the
+        first Chinese question: pypinyin takes a tenth of a second to load)."""
+        by_sound: dict[tuple[str, ...], set[str]] = {}
+        for w in self.words:
+            by_sound.setdefault(sound(w), set()).add(w)
+        return {k: next(iter(v)) for k, v in by_sound.items() if len(v) == 1}
 
     def _is_word(self, text: str) -> bool:
         return text in self.words or _jieba().FREQ.get(text, 0) > 0
@@ -160,24 +164,28 @@ class Corrector:
         return _LATIN_WORD.sub(fix, question), tuple(dict.fromkeys(fixes))
 
     def _correct_han(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-        if not self._by_sound:
-            return question, ()
         plain = _aligned(question)
-        if not _RUN.search(plain):
+        if not _RUN.search(plain) or not self.words or not self._by_sound:
             return question, ()
-        single, joined, at = set(), {}, 0
-        for word, tag in _tagged(plain):
-            if len(word) == 1:
-                single.add(at)
-            elif len(word) == 2:
-                joined[at] = tag
-            at += len(word)
+        words: dict[str, object] = {}  # jieba's reading of the question, only when needed
+
+        def reading() -> tuple[set[int], dict[int, str]]:
+            if not words:
+                single, joined, at = set(), {}, 0
+                for word, tag in _tagged(plain):
+                    if len(word) == 1:
+                        single.add(at)
+                    elif len(word) == 2:
+                        joined[at] = tag
+                    at += len(word)
+                words.update(single=single, joined=joined)
+            return words["single"], words["joined"]
+
         out, fixes, last = [], [], 0
         for run in _RUN.finditer(plain):
             i = run.start()
             while i < run.end():
-                n = next((n for n in LENGTHS
-                          if self._slip(plain, i, n, run.end(), single, joined)), 0)
+                n = next((n for n in LENGTHS if self._slip(plain, i, n, run.end(), reading)), 0)
                 if not n:
                     i += 1
                     continue
@@ -189,20 +197,26 @@ class Corrector:
             return question, ()
         return "".join([*out, question[last:]]), tuple(dict.fromkeys(fixes))  # each pair once
 
-    def _slip(self, plain: str, i: int, n: int, end: int, single: set, joined: dict) -> bool:
+    def _slip(self, plain: str, i: int, n: int, end: int, reading) -> bool:
         if i + n > end:
             return False
         part = plain[i:i + n]
         if self._is_word(part):
             return False
-        if n == 2 and not ((i in single and i + 1 in single)
-                           or not joined.get(i, "nr").startswith(_PROPER)):
-            return False  # a name jieba guessed, or a character joined to its neighbour
         term = self._by_sound.get(sound(part))
         if term is None:
             return False
         differ = [a for a, b in zip(part, term, strict=True) if a != b]
-        return len(differ) == 1 and differ[0] not in self._chars
+        if len(differ) != 1 or differ[0] in self._chars:
+            return False
+        if _is_name(term):  # a slip is read as a term, never as a person: 陆总 is not 卢总
+            return False
+        if n == 2:
+            single, joined = reading()
+            if not ((i in single and i + 1 in single)
+                    or not joined.get(i, "nr").startswith(_PROPER)):
+                return False  # a name jieba guessed, or a character joined to its neighbour
+        return True
 
 
 # -- a robustness measure -------------------------------------------------------------------------

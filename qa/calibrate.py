@@ -368,8 +368,8 @@ def _scaling(cv: dict, platt: tuple[float, float] | None) -> str:
         return "confidence not rescaled (no increasing Platt map could be fitted)"
     a, b = platt
     z, right = cv["logodds"], cv["right"]
-    before = reliability(1 / (1 + np.exp(-np.clip(z, -50, 50))), right)[1]
-    after = reliability(1 / (1 + np.exp(-np.clip(a * z + b, -50, 50))), right)[1]
+    before, after = (reliability(1 / (1 + np.exp(-np.clip(x, -50, 50))), right)[1]
+                     for x in (z, a * z + b))
     return (f"confidence rescaled to the chance the top answer is right (Platt a={a:.3f}, "
             f"b={b:+.3f}): calibration error of the held-out answers {before:.3f} → {after:.3f} "
             f"(the map is fitted on them)")

@@ -140,8 +140,10 @@ def _clip(text: str, cols: int) -> str:
 
 
 def _conf(ans: dict) -> str:
-    """The confidence as text; an estimate is never certain, so never "1.00" (the UI's 99% cap)."""
-    return f"{min(ans['confidence'], 0.99):.2f}"
+    """The confidence as text, as the UI caps it (:func:`qa.confidence.shown`): never "1.00"."""
+    from qa.confidence import shown
+
+    return f"{shown(ans['confidence']):.2f}"
 
 
 def _signal_ranks(hit: dict) -> str:

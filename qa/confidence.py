@@ -168,6 +168,12 @@ class Calibration:
 
 
 FALLBACK = Calibration()
+SHOWN_MAX = 0.99  # an estimate is never certain: no "100%", no "confidence 1.00"
+
+
+def shown(confidence: float) -> float:
+    """*confidence* as it is shown to a person (at most :data:`SHOWN_MAX`)."""
+    return min(confidence, SHOWN_MAX)
 
 
 def _sigmoid(z: float) -> float:

@@ -385,10 +385,7 @@ class Engine:
                  for i in todo]
         for i, again in zip(todo, self._ask_alone(texts, top_k, mode, snapshot), strict=True):
             if bare[i] or (again.answered and self._supports(out[i].question, again)):
-                out[i] = replace(again, question=out[i].question, notice=out[i].notice,
-                                 language=out[i].language, read_with=context[i],
-                                 read_as=again.read_as or again.question,
-                                 corrections=out[i].corrections)  # only what this turn typed
+                out[i] = _in_context(out[i], again, context[i])
         return out
 
     def _stay_on_topic(self, out: list[Answer], context: list[str], skip: set[int], top_k: int,
@@ -406,17 +403,15 @@ class Engine:
                 and 0 < len(set(own_words(a.question, neutral))) <= SHORT]
         if not cand:
             return
-        before = self._ask_alone([context[i] for i in cand], top_k, mode, snapshot)
-        texts = [combine(context[i], out[i].question, MAX_QUESTION_CHARS) for i in cand]
-        again = self._ask_alone(texts, top_k, mode, snapshot)
-        for i, b, g in zip(cand, before, again, strict=True):
+        # the previous questions and the questions read with them, encoded in one batch
+        texts = [context[i] for i in cand] + [combine(context[i], out[i].question,
+                                                      MAX_QUESTION_CHARS) for i in cand]
+        answers = self._ask_alone(texts, top_k, mode, snapshot)
+        for i, b, g in zip(cand, answers[:len(cand)], answers[len(cand):], strict=True):
             topic = b.hits[0].pair if b.hits else None
             if (g.answered and g.hits and g.hits[0].pair == topic
                     and out[i].hits[0].pair != topic and self._supports(out[i].question, g)):
-                out[i] = replace(g, question=out[i].question, notice=out[i].notice,
-                                 language=out[i].language, read_with=context[i],
-                                 read_as=g.read_as or g.question,
-                                 corrections=out[i].corrections)
+                out[i] = _in_context(out[i], g, context[i])
 
     def _supports(self, question: str, answer: Answer) -> bool:
         """Whether the exchange *answer* found contains enough of *question*'s own words
@@ -499,6 +494,15 @@ class Engine:
                       confidence=confidence, hits=tuple(hits), language=detect_language(q),
                       notice=notice, mode=mode, features=feats,
                       reason=REASONS.get(code or ""), reason_code=code)
+
+
+def _in_context(alone: Answer, again: Answer, previous: str) -> Answer:
+    """The answer *again* found for *alone*'s question read with the *previous* one, reported as
+    that question: as typed, with its own notice, language and typo corrections (not those of the
+    previous question), and what was read with it and searched."""
+    return replace(again, question=alone.question, notice=alone.notice, language=alone.language,
+                   read_with=previous, read_as=again.read_as or again.question,
+                   corrections=alone.corrections)
 
 
 def _decline_reason(q: str, feats: Features, answered: bool, mode: str, cal: Calibration,

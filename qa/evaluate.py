@@ -172,6 +172,13 @@ def check_expected(items: Sequence[Labelled], pair_ids: Sequence[str], source: s
                   "(--interview)")
 
 
+def confidence_reliability(outcomes: Sequence[Outcome]):
+    """:func:`qa.confidence.reliability` of the answers' confidences against "the top answer is
+    right" (an out-of-scope question's never is): the bins and the calibration error."""
+    return reliability([o.answer.confidence for o in outcomes],
+                       [bool(o.item.expected) and o.rank == 1 for o in outcomes])
+
+
 def metrics(outcomes: Sequence[Outcome]) -> dict:
     inscope = [o for o in outcomes if o.item.expected]
     oos = [o for o in outcomes if not o.item.expected]
@@ -211,9 +218,7 @@ def metrics(outcomes: Sequence[Outcome]) -> dict:
         "answered": sum(o.answer.answered for o in outcomes),
         "answered_right": sum(o.answer.answered and o.rank == 1 for o in inscope),
         # does "confidence" mean what it says, the chance that the top answer is right?
-        "calibration_error": reliability([o.answer.confidence for o in outcomes],
-                                         [bool(o.item.expected) and o.rank == 1
-                                          for o in outcomes])[1] if outcomes else 0.0,
+        "calibration_error": confidence_reliability(outcomes)[1],
     }
 
 

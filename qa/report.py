@@ -18,9 +18,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from qa.answertype import asks_for
-from qa.confidence import reliability
 from qa.config import PACKAGE_DIR
-from qa.evaluate import EvalResult, evaluate, load_questions
+from qa.evaluate import EvalResult, confidence_reliability, evaluate, load_questions
 from qa.exemplars import K
 
 
@@ -150,9 +149,7 @@ def _calibration(results: dict[str, EvalResult], cal, out: Path) -> list[str]:
     import matplotlib.pyplot as plt
 
     outcomes = results["test"].outcomes
-    conf = [o.answer.confidence for o in outcomes]
-    right = [bool(o.item.expected) and o.rank == 1 for o in outcomes]
-    rows, ece = reliability(conf, right)
+    rows, ece = confidence_reliability(outcomes)
     scaled = cal.scaled
     how = (f"a Platt map (`sigmoid({scaled['a']:.3f}·z {scaled['b']:+.3f})` of the confidence "
            "model's log-odds z), fitted by `python -m qa calibrate` on the cross-validated dev "

@@ -34,7 +34,8 @@ import re
 from collections.abc import Iterable
 from functools import cache, cached_property, lru_cache
 
-from qa.text import _jieba, _lock, _stem, to_simplified, to_traditional
+from qa.evidence import aligned_simplified
+from qa.text import _jieba, _lock, _stem, to_traditional
 
 _RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _HAN_WORD = re.compile(r"[\u3400-\u9fff]{2,4}")
@@ -96,15 +97,6 @@ def sound(text: str) -> tuple[str, ...]:
     return tuple(_pinyin()(text))
 
 
-def _aligned(text: str) -> str:
-    """*text* in Simplified script, one character for one (a phrase OpenCC rewrites to another
-    length is converted character by character)."""
-    whole = to_simplified(text)
-    if len(whole) == len(text):
-        return whole
-    return "".join(s if len(s := to_simplified(c)) == 1 else c for c in text)
-
-
 class Corrector:
     """Reads homophone slips on the words of one text (the interview; see the module doc)."""
 
@@ -115,7 +107,7 @@ class Corrector:
         self.words = frozenset(w for w in words if _HAN_WORD.fullmatch(w))
         self.english = frozenset(w for w in _LATIN_WORD.findall(english.lower())
                                  if len(w) >= MIN_LATIN)
-        self._chars = frozenset(_aligned(text))
+        self._chars = frozenset(aligned_simplified(text))
 
     @cached_property
     def _by_sound(self) -> dict[tuple[str, ...], str]:
@@ -164,7 +156,7 @@ class Corrector:
         return _LATIN_WORD.sub(fix, question), tuple(dict.fromkeys(fixes))
 
     def _correct_han(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-        plain = _aligned(question)
+        plain = aligned_simplified(question)
         if not _RUN.search(plain) or not self.words or not self._by_sound:
             return question, ()
         words: dict[str, object] = {}  # jieba's reading of the question, only when needed
@@ -236,7 +228,7 @@ def make_typo(question: str, corrector: Corrector, rng) -> tuple[str, str, str] 
     the same, that the interview never uses and that leaves no dictionary word. Returns ``(new
     question, word, slip)``, or None when the question has no such word. *rng*: a
     ``random.Random``, so a run is repeatable."""
-    plain = _aligned(question)
+    plain = aligned_simplified(question)
     with _lock:
         spans = [(w, a, b) for w, a, b in _jieba().tokenize(plain) if w in corrector.words]
     rng.shuffle(spans)

@@ -7,7 +7,8 @@ import random
 import pytest
 
 from qa.evaluate import DEFAULT_QUESTIONS
-from qa.typos import Corrector, _aligned, make_typo
+from qa.evidence import aligned_simplified
+from qa.typos import Corrector, make_typo
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +89,7 @@ def test_a_made_slip_is_one_character_and_is_read_back(corrector):
         assert len(typed) == len(question) and typed != question
         assert sum(a != b for a, b in zip(question, typed, strict=True)) == 1
         assert word in question and slip in typed and len(word) == len(slip)
-        back += _aligned(corrector.correct(typed)[0]) == _aligned(question)
+        back += aligned_simplified(corrector.correct(typed)[0]) == aligned_simplified(question)
     # 70 of 80 now: the rest fall on a stretch jieba joins to a neighbour ("腾寻云"), which the
     # two-character rule leaves alone
     assert back / len(made) >= 0.8

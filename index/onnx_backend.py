@@ -30,7 +30,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata, util
 from pathlib import Path
 from typing import Any
@@ -232,7 +232,8 @@ class _quiet_export:
             lg.setLevel(level)
 
 
-def export_onnx(model_folder: Path, dest: Path, source_sha256: str) -> Path:
+def export_onnx(model_folder: Path, dest: Path, source_sha256: str,
+                progress: Callable[[str], None] | None = None) -> Path:
     """Export the converted default model to ``dest`` once (see the module docstring).
 
     Returns ``dest`` untouched when it already holds a complete export for ``source_sha256``.
@@ -248,7 +249,10 @@ def export_onnx(model_folder: Path, dest: Path, source_sha256: str) -> Path:
         _export(Path(model_folder), built, source_sha256)
         return built
 
-    logger.info("exporting the default model to ONNX in %s (once, ~30 s)", dest)
+    msg = f"exporting the default model to ONNX in {dest} (once, ~30 s)"
+    logger.info(msg)
+    if progress:
+        progress(msg)
     return build_in_place(dest, build, lambda: is_complete(dest, source_sha256), "export")
 
 

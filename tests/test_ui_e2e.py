@@ -76,6 +76,24 @@ def test_ask_endpoint_is_documented(client):
         "question", "top_k"]
 
 
+def test_the_page_is_served_with_its_labels_in_each_language(url):
+    """launch() hands the page's gr.I18n to Gradio: the config the browser loads carries every
+    locale's strings, and each label on the page is a key that has them."""
+    import json
+    import re
+
+    with urllib.request.urlopen(url.rstrip("/") + "/config", timeout=30) as r:
+        config = json.load(r)
+    translations = config["i18n_translations"]
+    assert set(translations) == {"en", "zh-CN", "zh", "zh-TW", "zh-HK"}
+    used = set(re.findall(r'key\\?": ?\\?"(ui_\w+)', json.dumps(config["components"])))
+    assert len(used) >= 20 and {"ui_tab_ask", "ui_welcome", "ui_ask"} <= used
+    for strings in translations.values():
+        assert set(strings) == used
+    assert translations["zh-CN"]["ui_clear"] == "清空对话"
+    assert translations["en"]["ui_clear"] == "Clear chat"
+
+
 def test_follow_up_endpoint_passes_the_previous_question(client, engine):
     q, prev = "他这样划边界的理由是什么", "腾讯会自己做ERP吗"
     got = client.predict(q, prev, 3, api_name="/follow_up")

@@ -424,6 +424,41 @@ def test_every_decline_reason_is_translated():
         assert reason(code, english, "en") == english
 
 
+@pytest.mark.parametrize("page", [BUNDLED, UNKNOWN], ids=["bundled", "unknown"])
+def test_the_page_labels_have_the_same_keys_in_every_locale(page):
+    """The gr.I18n dictionaries: the same keys in each locale, every label translated, and the
+    Traditional strings OpenCC's conversion of the Simplified ones (written once)."""
+    from ui.i18n import CHROME_LOCALES, chrome
+
+    locales = chrome(page)
+    assert set(locales) == set(CHROME_LOCALES) == {"en", "zh-CN", "zh", "zh-TW", "zh-HK"}
+    en, hans, hant = locales["en"], locales["zh-CN"], locales["zh-TW"]
+    assert set(en) == set(hans) == set(hant)
+    assert hant == {k: to_traditional(v) for k, v in hans.items()}
+    assert locales["zh"] == hans and locales["zh-HK"] == hant
+    assert all(hans[k] != en[k] and hant[k] != en[k] for k in en), "an untranslated label"
+    # keys clear of Gradio's own ("label", "slider": those show "[object Object]")
+    assert all(re.fullmatch(r"ui_[a-z_]+", k) for k in en)
+    # English as the page has always said it
+    assert en["ui_welcome"] == page.welcome and en["ui_tab_ask"] == "Ask"
+    assert en["ui_clear"] == "Clear chat" and en["ui_question"] == "Your question"
+    assert hans["ui_tab_ask"] == "提问" and hant["ui_tab_ask"] == "提問"
+
+
+def test_another_interviews_welcome_is_translated_and_keeps_its_names(tmp_path):
+    from qa.parsing import load_interview
+    from ui.page import page_for
+
+    path = tmp_path / "访谈.txt"
+    path.write_text("提問:你好嗎?\n王大厨:我很好。\n記者:生意呢?\n王大厨:很好。\n", encoding="utf-8")
+    page = page_for(load_interview(path))
+    assert page.speaker == "王大厨"
+    assert "2 exchanges in 访谈.txt" in page.welcome and "王大厨's answer" in page.welcome
+    assert "访谈.txt，共 2 段问答" in page.welcome_hans and "王大厨的原话" in page.welcome_hans
+    # the page's own words in Traditional, the names as the interview writes them
+    assert "访谈.txt，共 2 段問答" in page.welcome_hant and "王大厨的原話" in page.welcome_hant
+
+
 def test_an_answer_lists_its_runners_up_folded_and_never_claims_certainty(engine):
     answer = dataclasses.replace(engine.ask("腾讯会自己做ERP吗", top_k=4), answered=True,
                                  confidence=0.999)

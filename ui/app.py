@@ -9,7 +9,10 @@ API endpoint, ``/ask``, whose result is the JSON object of :func:`qa.ask`::
 :func:`launch` serves it with the app's theme and stylesheet (Gradio 6 takes those at launch time)
 and returns the local URL. The engine is made by ``engine_factory`` on first use, which is
 :func:`build_app` itself: the header, welcome text and example questions depend on the interview
-served (:mod:`ui.page`). ``python -m ui`` makes the engine before building the app, so the first
+served (:mod:`ui.page`). The fixed labels follow the browser's language (English, Simplified or
+Traditional Chinese): the widgets carry ``gr.I18n`` keys, whose strings live in :mod:`ui.i18n`;
+:func:`build_app` keeps the page's ``gr.I18n`` on the app as ``demo.chrome_i18n`` for
+:func:`launch`. ``python -m ui`` makes the engine before building the app, so the first
 question is fast; an engine that fails to load gives a neutral page and a message in the status
 line and in each reply.
 """
@@ -26,32 +29,17 @@ import gradio as gr
 from qa.engine import Engine, default_engine
 from ui import render
 from ui.handlers import DEFAULT_TOP_K, Handlers
+from ui.i18n import LOCALE_HEAD, chrome_i18n
 from ui.page import UNKNOWN
 
 CSS_PATH = Path(__file__).with_name("style.css")
-COMPARE_LEGEND = (
-    "**fused**: the ranking score (a learned mix of the others; only the order matters, so it can "
-    "be negative) · **dense**: cosine between the question and the exchange's closest passage · "
-    "**lexical**: BM25 over shared words · **latent terms**: the model's weighted vocabulary "
-    "overlap · **#n**: where that signal alone would rank this exchange (\"no match\": that "
-    "signal found nothing of the question in it)")
-MODES_LEGEND = (
-    "**▲n / ▼n**: n places higher or lower than under hybrid · **new**: not in hybrid's top k · "
-    "a faded cell scored 0 under that mode (nothing in common with the question; the zeros are "
-    "ordered by the dense score)")
 # Gradio scopes the stylesheet's rules inside its content container, so a rule for the page's own
 # side padding (32 px a side, a sixth of a phone's width) goes into the page head instead.
 HEAD = ("<style>@media (max-width: 640px) { .main.fillable.app { padding-left: 8px !important; "
-        "padding-right: 8px !important; } }</style>")
+        "padding-right: 8px !important; } }</style>" + LOCALE_HEAD)
 QUEUE_CONCURRENCY = 4
 FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Noto Sans CJK TC",
          "Noto Sans CJK SC", "PingFang TC", "Microsoft JhengHei", "sans-serif")
-API_NOTE = (
-    "**API.** `gradio_client.Client(url).predict(question, 5, api_name=\"/ask\")` returns the "
-    "same JSON object as `qa.ask()` and `python -m qa ask --json`; "
-    "`predict(question, previous, 5, api_name=\"/follow_up\")` reads a follow-up with "
-    "`previous`, the question asked before it."
-)
 # Shows or hides every reply's Simplified copy on the client: a page-level <style> element (the
 # app's own stylesheet is scoped by Gradio, so a class on <body> would not reach it).
 SIMPLIFIED_JS = """(on) => {
@@ -117,48 +105,53 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
     # the Compare tab can show every exchange (13 in the bundled interview; unknown until loaded);
     # a slider needs two stops, and the handler clamps top-k to the exchanges there are
     most = max(2, len(h.engine.interview)) if page is not UNKNOWN else 13
+    i18n = chrome_i18n(page)
     with gr.Blocks(title=page.title, analytics_enabled=False) as demo:
         gr.HTML(render.header(page))
         status = gr.Markdown(elem_classes="status")
         with gr.Tabs(elem_id="tabs"):
-            with gr.Tab("Ask", id="ask", elem_id="tab-ask"):
+            with gr.Tab(i18n("ui_tab_ask"), id="ask", elem_id="tab-ask") as ask_tab:
                 chatbot = gr.Chatbot(
-                    elem_id="chat", height=600, show_label=False, placeholder=page.welcome,
+                    elem_id="chat", height=600, show_label=False, placeholder=i18n("ui_welcome"),
                     latex_delimiters=[], feedback_options=None, buttons=["copy"],
                     group_consecutive_messages=False, autoscroll=False,
                     examples=[{"text": q, "display_text": q} for q in page.starters] or None,
                 )
                 msg = gr.Textbox(
-                    elem_id="ask-box", label="Your question", show_label=False, lines=1,
-                    max_lines=6, autofocus=True,
-                    placeholder="Ask about the interview, in 中文 or English…", submit_btn="Ask",
+                    elem_id="ask-box", label=i18n("ui_question"), show_label=False, lines=1,
+                    max_lines=6, autofocus=True, placeholder=i18n("ui_ask_placeholder"),
+                    submit_btn=i18n("ui_ask"),
                 )
                 with gr.Row(equal_height=True):
-                    simplified = gr.Checkbox(label="Also show Simplified Chinese (简体)",
+                    simplified = gr.Checkbox(label=i18n("ui_show_simplified"),
                                              elem_id="simp-toggle", scale=3)
-                    clear = gr.Button("Clear chat", size="sm", variant="secondary", scale=1)
+                    clear = gr.Button(i18n("ui_clear"), size="sm", variant="secondary", scale=1,
+                                      elem_id="clear-chat")
                 examples = gr.Dataset(components=["textbox"], samples=[[q] for q in page.examples],
-                                      label="More example questions", elem_id="examples",
+                                      label=i18n("ui_more_examples"), elem_id="examples",
                                       visible=bool(page.examples))
-            with gr.Tab("Compare", id="compare", elem_id="tab-compare"):
+            with gr.Tab(i18n("ui_tab_compare"), id="compare", elem_id="tab-compare") as compare_tab:
                 with gr.Row():
-                    cq = gr.Textbox(label="Question", scale=6, elem_id="compare-box",
-                                    placeholder="One question, several candidate answers")
-                    top_k = gr.Slider(1, most, value=min(5, most), step=1, label="Top-k",
-                                      scale=2)
-                    go = gr.Button("Compare", variant="primary", scale=1, elem_id="compare-go")
+                    cq = gr.Textbox(label=i18n("ui_compare_question"), scale=6,
+                                    elem_id="compare-box",
+                                    placeholder=i18n("ui_compare_placeholder"))
+                    top_k = gr.Slider(1, most, value=min(5, most), step=1,
+                                      label=i18n("ui_top_k"), scale=2, elem_id="top-k")
+                    go = gr.Button(i18n("ui_compare"), variant="primary", scale=1,
+                                   elem_id="compare-go")
                 cex = gr.Dataset(components=["textbox"],
-                                 samples=[[q] for q in page.compare_examples], label="Try",
-                                 elem_id="compare-examples", visible=bool(page.compare_examples))
-                gr.Markdown("### Top answers side by side (hybrid retrieval)")
-                gr.Markdown(COMPARE_LEGEND, elem_classes="legend")
+                                 samples=[[q] for q in page.compare_examples],
+                                 label=i18n("ui_try"), elem_id="compare-examples",
+                                 visible=bool(page.compare_examples))
+                gr.Markdown(i18n("ui_compare_heading"))
+                gr.Markdown(i18n("ui_compare_legend"), elem_classes="legend")
                 cards = gr.HTML(elem_id="compare-cards")
-                gr.Markdown("### The same question under each retrieval mode")
-                gr.Markdown(MODES_LEGEND, elem_classes="legend")
+                gr.Markdown(i18n("ui_modes_heading"))
+                gr.Markdown(i18n("ui_modes_legend"), elem_classes="legend")
                 modes = gr.HTML(elem_id="compare-modes")
-            with gr.Tab("Browse", id="browse", elem_id="tab-browse"):
+            with gr.Tab(i18n("ui_tab_browse"), id="browse", elem_id="tab-browse") as browse_tab:
                 browse = gr.HTML(elem_id="browse")
-        gr.Markdown(API_NOTE, elem_classes="api-note")
+        gr.Markdown(i18n("ui_api_note"), elem_classes="api-note")
 
         chat = {"outputs": [msg, chatbot], "show_progress": "minimal",
                 "api_visibility": "undocumented"}
@@ -182,6 +175,11 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
 
         demo.load(h.status, outputs=status, api_visibility="undocumented")
         demo.load(h.browse, outputs=browse, api_visibility="undocumented")
+        # Gradio names the tabs once, in the language it starts with; LOCALE_HEAD may switch the
+        # language a moment later (zh-HK, zh-SG): naming them again on load shows the switch
+        tabs = [ask_tab, compare_tab, browse_tab]
+        demo.load(lambda: [gr.update(label=tab.label) for tab in tabs], outputs=tabs,
+                  api_visibility="private")
         def ask(question: str, top_k: int = DEFAULT_TOP_K) -> dict:
             return h.api_ask(question, top_k)
 
@@ -196,6 +194,7 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
                api_description="Answer a follow-up, read with the question asked before it "
                                "when it leans on it: the JSON of qa.ask(question, previous=...).")
     demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY)
+    demo.chrome_i18n = i18n  # the labels' strings, for launch()
     return demo
 
 
@@ -205,9 +204,11 @@ def theme() -> gr.themes.Base:
 
 def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None, *,
            quiet: bool = True, **kwargs: Any) -> str:
-    """Serve *demo* in the background with the app's theme and stylesheet and return the local
-    URL; ``demo.block_thread()`` then waits, ``demo.close()`` stops. Never shares publicly."""
+    """Serve *demo* in the background with the app's theme, stylesheet and translated labels
+    (``demo.chrome_i18n``, set by :func:`build_app`) and return the local URL;
+    ``demo.block_thread()`` then waits, ``demo.close()`` stops. Never shares publicly."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    kwargs.setdefault("i18n", getattr(demo, "chrome_i18n", None))
     demo.launch(server_name=host, server_port=port, share=False, prevent_thread_lock=True,
                 quiet=quiet, theme=theme(), css_paths=[CSS_PATH], head=HEAD, footer_links=["api"],
                 ssr_mode=False, show_error=False, **kwargs)

@@ -1,18 +1,34 @@
-"""The reply's own words in the asker's language: English, Simplified or Traditional Chinese.
+"""The app's own words in the user's language: English, Simplified or Traditional Chinese.
 
 A chat reply wraps the interview's verbatim text in a few words of its own (the confidence badge,
 who is speaking, why a passage is highlighted, why the question was declined). They follow the
-question's language (``Answer.language``: ``"en"``, ``"zh-Hans"``, ``"zh-Hant"``). The Chinese
-strings are written once in Simplified; the Traditional ones are converted with OpenCC (``s2t``)
-and cached. The Compare tab's verdict, confidence and "whole answer" labels follow the question
-too. The page's fixed labels (tabs, buttons, the score legend) stay bilingual English.
+question's language (``Answer.language``: ``"en"``, ``"zh-Hans"``, ``"zh-Hant"``). The Compare tab's
+verdict, confidence and "whole answer" labels follow the question too.
+
+The page's fixed labels (the "chrome": tab names, buttons, placeholders, headings, the score
+legends, the API note, the welcome text in the empty chat) follow the browser's language instead,
+with Gradio's ``gr.I18n`` (:func:`chrome_i18n`): Simplified Chinese for ``zh-CN`` and any other
+Chinese (``zh``, ``zh-SG``), Traditional for ``zh-TW``, ``zh-HK``, ``zh-MO`` and ``zh-Hant-*``,
+English otherwise. Gradio 6 itself only picks ``zh-CN``
+or ``zh-TW`` (its own languages) from the browser and shows any other Chinese in English, so
+:data:`LOCALE_HEAD` switches the other Chinese locales to the nearest of the two after the page
+loads. The header stays bilingual; the browser tab's title and the status line stay English.
+
+All Chinese is written once in Simplified; the Traditional strings are converted with OpenCC
+(``s2t``, :func:`qa.text.to_traditional`) and cached, so the two cannot drift.
 """
 
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from qa.text import to_traditional
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+    from ui.page import Page
 
 _ZH: dict[str, str] = {
     "confidence": "置信度 {pct}%",
@@ -48,6 +64,18 @@ _ZH: dict[str, str] = {
     "cmp_answered": "会回答",
     "cmp_abstains": "不回答：访谈没有谈到这个问题",
     "whole_answer": "完整回答（共 {n} 段）",
+    # the welcome text in the empty chat (ui.page)
+    "welcome": "**向访谈提问。** 腾讯 CSIG（云与智慧产业）总裁汤道生于 2019 年 5 月接受第一财经专访，"
+               "谈产业互联网、中台、人才和腾讯云。可用中文或英文提问：每条回复都是他的原话，"
+               "并高亮最匹配的段落。",
+    "welcome_unknown": "**向访谈提问。** 可用中文或英文提问：每条回复都是访谈中的原话，并高亮最匹配的段落。",
+    "welcome_other": "**向访谈提问**（{where}{exchanges}）。可用中文或英文提问：每条回复都是{whose}，"
+                     "并高亮最匹配的段落。",
+    "exchanges": "共 {n} 段问答",
+    "exchanges_one": "共 {n} 段问答",
+    "welcome_where": "{name}，",
+    "welcome_whose": "{speaker}的原话",
+    "welcome_whose_anon": "访谈中的原话",
 }
 
 _EN: dict[str, str] = {
@@ -79,6 +107,20 @@ _EN: dict[str, str] = {
     "error": "Sorry, something went wrong while answering. Please try again or rephrase the "
              "question; other users are not affected.",
     "error_qa": "Sorry, that did not work: {detail}",
+    "welcome": "**Ask the interview.** 湯道生 (Dowson Tong), president of Tencent's Cloud and Smart "
+               "Industries Group, talked to Yicai in May 2019 about the industrial internet, middle "
+               "platforms, talent and Tencent Cloud. Ask in Chinese or English: each reply is his "
+               "answer verbatim, with the best-matching passage highlighted.",
+    "welcome_unknown": "**Ask the interview.** Ask in Chinese or English: each reply is the answer "
+                       "given in the interview, verbatim, with the best-matching passage "
+                       "highlighted.",
+    "welcome_other": "**Ask the interview** ({exchanges}{where}). Ask in Chinese or English: each "
+                     "reply is {whose}, verbatim, with the best-matching passage highlighted.",
+    "exchanges": "{n} exchanges",
+    "exchanges_one": "{n} exchange",
+    "welcome_where": " in {name}",
+    "welcome_whose": "{speaker}'s answer",
+    "welcome_whose_anon": "the answer given in the interview",
 }
 
 
@@ -107,3 +149,134 @@ def reason(code: str | None, english: str | None, language: str) -> str | None:
     if not code or language not in ("zh-Hans", "zh-Hant"):
         return english
     return table(language).get(f"reason_{code}", english)
+
+
+# -- the page's fixed labels (the "chrome"), translated in the browser by Gradio's gr.I18n --------
+# Keys start with "ui_": Gradio's own translations use top-level keys such as "label", "slider" and
+# "checkbox", and a key that names one of them shows "[object Object]".
+_CHROME_EN: dict[str, str] = {
+    "ui_tab_ask": "Ask",
+    "ui_tab_compare": "Compare",
+    "ui_tab_browse": "Browse",
+    "ui_question": "Your question",  # the ask box's label: hidden, but its accessible name
+    "ui_ask_placeholder": "Ask about the interview, in 中文 or English…",
+    "ui_ask": "Ask",
+    "ui_show_simplified": "Also show Simplified Chinese (简体)",
+    "ui_clear": "Clear chat",
+    "ui_more_examples": "More example questions",
+    "ui_compare_question": "Question",
+    "ui_compare_placeholder": "One question, several candidate answers",
+    "ui_top_k": "Top-k",
+    "ui_compare": "Compare",
+    "ui_try": "Try",
+    "ui_compare_heading": "### Top answers side by side (hybrid retrieval)",
+    "ui_compare_legend": (
+        "**fused**: the ranking score (a learned mix of the others; only the order matters, so it "
+        "can be negative) · **dense**: cosine between the question and the exchange's closest "
+        "passage · **lexical**: BM25 over shared words · **latent terms**: the model's weighted "
+        "vocabulary overlap · **#n**: where that signal alone would rank this exchange (\"no "
+        "match\": that signal found nothing of the question in it)"),
+    "ui_modes_heading": "### The same question under each retrieval mode",
+    "ui_modes_legend": (
+        "**▲n / ▼n**: n places higher or lower than under hybrid · **new**: not in hybrid's top k "
+        "· a faded cell scored 0 under that mode (nothing in common with the question; the zeros "
+        "are ordered by the dense score)"),
+    "ui_api_note": (
+        "**API.** `gradio_client.Client(url).predict(question, 5, api_name=\"/ask\")` returns the "
+        "same JSON object as `qa.ask()` and `python -m qa ask --json`; "
+        "`predict(question, previous, 5, api_name=\"/follow_up\")` reads a follow-up with "
+        "`previous`, the question asked before it."),
+}
+
+# The score and mode names in bold are the ones the cards and the table show (in English).
+_CHROME_ZH: dict[str, str] = {
+    "ui_tab_ask": "提问",
+    "ui_tab_compare": "对比",
+    "ui_tab_browse": "浏览",
+    "ui_question": "你的问题",
+    "ui_ask_placeholder": "就访谈内容提问，中文或英文均可…",
+    "ui_ask": "提问",
+    "ui_show_simplified": "同时显示简体中文",
+    "ui_clear": "清空对话",
+    "ui_more_examples": "更多示例问题",
+    "ui_compare_question": "问题",
+    "ui_compare_placeholder": "一个问题，多个候选回答",
+    "ui_top_k": "前 k 条",
+    "ui_compare": "对比",
+    "ui_try": "试试",
+    "ui_compare_heading": "### 排名靠前的回答并排对比（混合检索）",
+    "ui_compare_legend": (
+        "**fused**（融合）：用于排序的分数（由其他几项学习加权而成；只有先后有意义，所以可能是负数）"
+        " · **dense**（稠密/语义）：问题与该问答中最接近段落的余弦相似度"
+        " · **lexical**（词汇）：按共同词语计算的 BM25"
+        " · **latent terms**（潜在词项）：模型加权词表的重合程度"
+        " · **#n**：只看这一项时该问答的排名（“no match”：这一项在其中找不到问题的任何内容）"),
+    "ui_modes_heading": "### 同一问题在各检索模式下的排名",
+    "ui_modes_legend": (
+        "**▲n / ▼n**：比混合检索（hybrid）高或低 n 位 · **new**：不在混合检索的前 k 条之内"
+        " · 颜色变淡的格子表示在该模式下得 0 分（与问题毫无共同之处；得 0 分的按稠密得分排序）"),
+    "ui_api_note": (
+        "**API。** `gradio_client.Client(url).predict(question, 5, api_name=\"/ask\")` 返回与 "
+        "`qa.ask()`、`python -m qa ask --json` 相同的 JSON 对象；"
+        "`predict(question, previous, 5, api_name=\"/follow_up\")` 会结合 `previous`"
+        "（之前问的问题）来理解追问。"),
+}
+
+# Gradio's locale → the language of its strings. Gradio itself only picks zh-CN and zh-TW (see
+# LOCALE_HEAD, which reaches zh and zh-HK on the way to those two).
+CHROME_LOCALES: dict[str, str] = {
+    "en": "en", "zh-CN": "zh-Hans", "zh": "zh-Hans", "zh-TW": "zh-Hant", "zh-HK": "zh-Hant"}
+
+
+@cache
+def _chrome_traditional() -> dict[str, str]:
+    return {k: to_traditional(v) for k, v in _CHROME_ZH.items()}
+
+
+def chrome_table(language: str) -> dict[str, str]:
+    """The page's fixed labels in *language* (``"en"``, ``"zh-Hans"``, ``"zh-Hant"``), without the
+    welcome text, which depends on the interview (:func:`chrome`)."""
+    if language == "zh-Hant":
+        return _chrome_traditional()
+    return _CHROME_ZH if language == "zh-Hans" else _CHROME_EN
+
+
+def chrome(page: Page) -> dict[str, dict[str, str]]:
+    """Each locale's strings for the page of *page* (:data:`CHROME_LOCALES`), its welcome text
+    (``ui_welcome``) included: the translations :func:`chrome_i18n` hands to Gradio."""
+    welcome = {"en": page.welcome, "zh-Hans": page.welcome_hans or page.welcome,
+               "zh-Hant": page.welcome_hant or page.welcome}
+    return {locale: {**chrome_table(language), "ui_welcome": welcome[language]}
+            for locale, language in CHROME_LOCALES.items()}
+
+
+def chrome_i18n(page: Page) -> gr.I18n:
+    """The ``gr.I18n`` for the page of *page*: pass it to ``demo.launch(i18n=...)`` and label the
+    widgets with ``i18n("ui_…")``."""
+    import gradio as gr
+
+    return gr.I18n(**chrome(page))
+
+
+# Gradio chooses the page's locale once, from navigator.language, among its own languages: zh-CN
+# and zh-TW match, but zh-HK, zh-SG or plain zh fall back to English. This head script (head
+# scripts run once Gradio has set its locale) switches those with changeLocale, the function
+# Gradio's Settings panel calls (exported by its "core" chunk, which the page has loaded by then):
+# first to this app's zh-HK (Traditional: zh-HK, zh-MO, zh-Hant-*) or zh (any other Chinese),
+# whose strings are at hand, so the labels change at once; then to zh-TW or zh-CN, whose Gradio
+# strings (e.g. the footer's) load a moment later. ui.app renames the tabs on load, which Gradio
+# names only once. tests/test_ui_browser.py fails if a Gradio upgrade breaks this.
+LOCALE_HEAD = """<script>
+(() => {
+  const lang = navigator.language || '';
+  if (!/^zh(-|$)/i.test(lang) || lang === 'zh-CN' || lang === 'zh-TW') return;
+  const hant = /^zh-(hant|tw|hk|mo)\\b/i.test(lang);
+  const core = [...document.querySelectorAll('link[rel=modulepreload]')].map((l) => l.href)
+    .concat(performance.getEntriesByType('resource').map((e) => e.name))
+    .find((u) => /\\/assets\\/core-[\\w-]+\\.js$/.test(u));
+  if (core) import(core).then((m) => {
+    m.changeLocale(hant ? 'zh-HK' : 'zh');
+    m.changeLocale(hant ? 'zh-TW' : 'zh-CN');
+  }).catch(() => {});
+})();
+</script>"""

@@ -5,11 +5,14 @@ The bundled Yicai interview with 湯道生 (recognised by its content fingerprin
 file counts too) gets its own header, welcome text and example questions. Any other interview gets
 a neutral header from its file name, no example questions, and a speaker label only when the
 interview names its interviewee (a ``.txt`` article's answer label, a record's ``answerer``).
+The welcome text comes in English, Simplified and Traditional Chinese (:mod:`ui.i18n`); the page
+shows the one for the browser's language.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from qa import config
 from qa.errors import InterviewParseError
 from qa.evidence import escape
 from qa.parsing import Interview, load_interview
+from ui.i18n import t
 
 
 @dataclass(frozen=True)
@@ -26,22 +30,31 @@ class Page:
     title: str  # the browser tab's title
     heading: str
     subtitle: str
-    welcome: str  # Markdown, shown in the empty chat
+    welcome: str  # Markdown, shown in the empty chat (English)
+    welcome_hans: str = ""  # the same in Simplified Chinese (empty: English for everyone)
+    welcome_hant: str = ""  # and in Traditional Chinese
     speaker: str = ""  # the interviewee's label above answers; empty when the interview names none
     starters: tuple[str, ...] = ()  # example questions in the empty chat
     examples: tuple[str, ...] = ()  # example questions under the input box
     compare_examples: tuple[str, ...] = ()  # example questions in the Compare tab
 
 
+def _welcome(key: str, **parts: Callable[[str], str]) -> dict[str, str]:
+    """The welcome *key* (:mod:`ui.i18n`) in English, Simplified and Traditional Chinese, as the
+    keyword arguments of :class:`Page`; *parts* are callables ``language -> str`` that fill in
+    its fields in each language."""
+    def text(language: str) -> str:
+        return t(key, language, **{k: part(language) for k, part in parts.items()})
+
+    return {"welcome": text("en"), "welcome_hans": text("zh-Hans"),
+            "welcome_hant": text("zh-Hant")}
+
+
 BUNDLED = Page(
     title="Ask 湯道生 · Tencent CSIG interview (Yicai, May 2019)",
     heading="Ask 湯道生",
     subtitle="Dowson Tong, president of Tencent CSIG · Yicai interview, May 2019",
-    welcome=(
-        "**Ask the interview.** 湯道生 (Dowson Tong), president of Tencent's Cloud and Smart "
-        "Industries Group, talked to Yicai in May 2019 about the industrial internet, middle "
-        "platforms, talent and Tencent Cloud. Ask in Chinese or English: each reply is his answer "
-        "verbatim, with the best-matching passage highlighted."),
+    **_welcome("welcome"),
     speaker="湯道生",
     starters=(
         "腾讯会自己做ERP吗?",
@@ -64,8 +77,7 @@ UNKNOWN = Page(
     title="Ask the interview",
     heading="Ask the interview",
     subtitle="",
-    welcome=("**Ask the interview.** Ask in Chinese or English: each reply is the answer given in "
-             "the interview, verbatim, with the best-matching passage highlighted."),
+    **_welcome("welcome_unknown"),
 )
 
 
@@ -89,16 +101,23 @@ def page_for(interview: Interview) -> Page:
     speaker = interview.speakers[0] if interview.speakers else ""
     name = Path(interview.source).name if interview.source else ""
     n = len(interview)
-    exchanges = f"{n} exchange{'s' if n != 1 else ''}"
     heading = f"Ask {speaker}" if speaker else "Ask the interview"
-    whose = f"{escape(speaker)}'s answer" if speaker else "the answer given in the interview"
-    where = f" in {escape(name)}" if name else ""
+
+    def exchanges(language: str) -> str:
+        return t("exchanges_one" if n == 1 else "exchanges", language, n=n)
+
+    def where(language: str) -> str:
+        return t("welcome_where", language, name=escape(name)) if name else ""
+
+    def whose(language: str) -> str:
+        if speaker:
+            return t("welcome_whose", language, speaker=escape(speaker))
+        return t("welcome_whose_anon", language)
+
     return Page(
         title=" · ".join(x for x in (heading, name) if x),
         heading=heading,
-        subtitle=" · ".join(x for x in (name, exchanges) if x),
-        welcome=(f"**Ask the interview** ({exchanges}{where}). Ask in "
-                 f"Chinese or English: each reply is {whose}, verbatim, with the best-matching "
-                 "passage highlighted."),
+        subtitle=" · ".join(x for x in (name, exchanges("en")) if x),
+        **_welcome("welcome_other", exchanges=exchanges, where=where, whose=whose),
         speaker=speaker,
     )

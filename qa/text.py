@@ -28,7 +28,7 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9&'\-]*")
 _WORDISH = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
 # an HTML tag of a known element, or a script/style element with its content ("<Tencent Cloud>"
-# and "a<b and c>d" are not markup)
+# is not markup; "a<b and c>d" reads as a <b> tag, a price paid for not parsing HTML)
 _TAGS = ("a|abbr|b|big|blockquote|body|br|button|center|code|del|details|div|em|embed|font|form|"
          "h[1-6]|head|hr|html|i|iframe|img|input|ins|label|li|link|mark|meta|object|ol|option|p|"
          "pre|s|script|section|select|small|source|span|strike|strong|style|sub|summary|sup|svg|"

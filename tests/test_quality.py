@@ -18,11 +18,11 @@ def test_quality_floor_held_out_split(real_engine):
     m = evaluate(real_engine, load_questions(split="test"), split="test").metrics
     assert m["recall@1"] >= 0.83
     assert m["recall@1_by_lang"]["en"] >= 0.80
-    # 89.2% / 7.0% now: the blind batches q925-q1084 brought harder off-topic
+    # 87.9% / 6.5% now: the blind batches q925-q1084 brought harder off-topic
     # questions, in the interview's own vocabulary (the set changed, not the engine)
     assert m["oos_declined_rate"] >= 0.85
     assert m["inscope_declined_rate"] <= 0.08
-    # the confidence is the chance that the top answer is right (0.047 now; 0.087 before the
+    # the confidence is the chance that the top answer is right (0.048 now; 0.087 before the
     # Platt rescaling, when it was the chance of being in scope)
     assert m["calibration_error"] <= 0.07
 
@@ -41,8 +41,8 @@ def test_labelled_set_shape():
 
 def test_one_slip_per_question_costs_little(real_engine):
     """qa/typos.py on the held-out questions, one slip each on a word of the interview; Recall@1
-    clean / not corrected / corrected now: Chinese 0.864 / 0.811 / 0.864, English 0.821 / 0.772 /
-    0.814."""
+    clean / not corrected / corrected now: Chinese 0.863 / 0.812 / 0.863, English 0.838 / 0.794 /
+    0.831."""
     from qa.typos import robustness
 
     runs = robustness(real_engine, load_questions(split="test"))

@@ -326,15 +326,16 @@ LABELS = {
     "en": {"tabs": ["Ask", "Compare", "Browse"], "ask": "Ask", "clear": "Clear chat",
            "placeholder": "Ask about the interview, in 中文 or English…",
            "welcome": "Ask the interview.", "compare": "Compare",
-           "compare_placeholder": "One question, several candidate answers"},
+           "compare_placeholder": "One question, several candidate answers",
+           "status": "13 exchanges · model"},
     "zh-Hans": {"tabs": ["提问", "对比", "浏览"], "ask": "提问", "clear": "清空对话",
                 "placeholder": "就访谈内容提问，中文或英文均可…",
                 "welcome": "向访谈提问。", "compare": "对比",
-                "compare_placeholder": "一个问题，多个候选回答"},
+                "compare_placeholder": "一个问题，多个候选回答", "status": "共 13 段问答 · 模型"},
     "zh-Hant": {"tabs": ["提問", "對比", "瀏覽"], "ask": "提問", "clear": "清空對話",
                 "placeholder": "就訪談內容提問，中文或英文均可…",
                 "welcome": "向訪談提問。", "compare": "對比",
-                "compare_placeholder": "一個問題，多個候選回答"},
+                "compare_placeholder": "一個問題，多個候選回答", "status": "共 13 段問答 · 模型"},
 }
 # Gradio's own words (its footer) in the language Gradio itself was switched to
 GRADIO_API = {"en": "Use via API", "zh-Hans": "通过 API 使用", "zh-Hant": "透過 API 使用"}
@@ -362,6 +363,7 @@ def test_the_labels_follow_the_browsers_language(browser, url, shots, locale, la
         expect(box).to_have_attribute("placeholder", want["placeholder"])
         expect(page.get_by_role("textbox", name=strings["ui_question"])).to_have_count(1)
         expect(page.locator("#ask-box button")).to_have_text(want["ask"])
+        expect(page.locator(".status").first).to_contain_text(want["status"])
         expect(page.locator("#clear-chat")).to_have_text(want["clear"])
         expect(page.locator("#simp-toggle")).to_contain_text(strings["ui_show_simplified"])
         expect(page.locator("#examples")).to_contain_text(strings["ui_more_examples"])

@@ -13,6 +13,7 @@ import pytest
 
 from qa import config
 from qa.engine import Answer, Engine
+from qa.errors import QAError
 from qa.evidence import escape
 from qa.text import detect_language, to_simplified, to_traditional
 from ui import render
@@ -443,6 +444,28 @@ def test_the_page_labels_have_the_same_keys_in_every_locale(page):
     assert en["ui_welcome"] == page.welcome and en["ui_tab_ask"] == "Ask"
     assert en["ui_clear"] == "Clear chat" and en["ui_question"] == "Your question"
     assert hans["ui_tab_ask"] == "提问" and hant["ui_tab_ask"] == "提問"
+
+
+def test_the_status_line_is_in_each_locale_and_says_why_without_an_engine(engine):
+    from ui.i18n import chrome
+
+    h = Handlers(lambda: engine)
+    facts = h.status_facts()
+    assert facts == {"n": len(engine.interview), "model": engine.encoder.model_id,
+                     "pct": round(100 * h.threshold)}
+    locales = chrome(h.page(), facts)
+    assert locales["en"]["ui_status"] == h.status()
+    assert locales["en"]["ui_status"].startswith(f"{facts['n']} exchanges · model `")
+    assert locales["zh-CN"]["ui_status"].startswith(f"共 {facts['n']} 段问答 · 模型")
+    assert locales["zh-TW"]["ui_status"] == to_traditional(locales["zh-CN"]["ui_status"])
+    assert f"{facts['pct']}%" in locales["zh-HK"]["ui_status"]
+
+    def broken():
+        raise QAError("no model here")
+
+    down = Handlers(broken)
+    assert down.status_facts() is None and "no model here" in down.status()
+    assert "ui_status" not in chrome(down.page())["en"]
 
 
 def test_another_interviews_welcome_is_translated_and_keeps_its_names(tmp_path):

@@ -105,10 +105,11 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
     # the Compare tab can show every exchange (13 in the bundled interview; unknown until loaded);
     # a slider needs two stops, and the handler clamps top-k to the exchanges there are
     most = max(2, len(h.engine.interview)) if page is not UNKNOWN else 13
-    i18n = chrome_i18n(page)
+    facts = h.status_facts()  # None while the engine cannot be created: the load says why
+    i18n = chrome_i18n(page, facts)
     with gr.Blocks(title=page.title, analytics_enabled=False) as demo:
         gr.HTML(render.header(page))
-        status = gr.Markdown(elem_classes="status")
+        status = gr.Markdown(i18n("ui_status") if facts else "", elem_classes="status")
         with gr.Tabs(elem_id="tabs"):
             with gr.Tab(i18n("ui_tab_ask"), id="ask", elem_id="tab-ask") as ask_tab:
                 chatbot = gr.Chatbot(
@@ -173,7 +174,8 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
         cex.click(lambda s, k: (s[0], *compare_both(s[0], k)), inputs=[cex, top_k],
                   outputs=[cq, cards, modes], api_visibility="undocumented")
 
-        demo.load(h.status, outputs=status, api_visibility="undocumented")
+        if facts is None:
+            demo.load(h.status, outputs=status, api_visibility="undocumented")
         demo.load(h.browse, outputs=browse, api_visibility="undocumented")
         # Gradio names the tabs once, in the language it starts with; LOCALE_HEAD may switch the
         # language a moment later (zh-HK, zh-SG): naming them again on load shows the switch

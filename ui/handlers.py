@@ -24,7 +24,7 @@ from qa.engine import Engine, clean_question
 from qa.errors import QAError
 from qa.text import detect_language
 from ui import render
-from ui.i18n import t
+from ui.i18n import status_line, t
 from ui.page import UNKNOWN, Page, page_for
 
 log = logging.getLogger(__name__)
@@ -140,15 +140,25 @@ class Handlers:
 
         return _html(run)
 
-    def status(self) -> str:
-        """One line about what is being served (model, exchanges, abstention threshold)."""
-        def run() -> str:
+    def status_facts(self) -> dict[str, Any] | None:
+        """What the status line says (``n`` exchanges, ``model``, the abstention threshold as
+        ``pct``), for :func:`ui.i18n.status_line`; None while the engine cannot be created."""
+        def run() -> dict[str, Any]:
             e = self.engine
-            return (f"{len(e.interview)} exchanges · model `{e.encoder.model_id}` · answers "
-                    f"below {round(100 * self.threshold)}% confidence are withheld")
+            return {"n": len(e.interview), "model": e.encoder.model_id,
+                    "pct": round(100 * self.threshold)}
 
-        line, error = _attempt(run)
-        return line or error or ""
+        facts, _ = _attempt(run)
+        return facts
+
+    def status(self) -> str:
+        """One line about what is being served (model, exchanges, abstention threshold), in
+        English, or why the engine could not be created."""
+        facts = self.status_facts()
+        if facts is None:
+            _, error = _attempt(lambda: self.engine)
+            return error or ""
+        return status_line("en", facts)
 
     # -- API ------------------------------------------------------------------------------------
     def api_ask(self, question: str, top_k: int = DEFAULT_TOP_K, previous: str = "") -> dict:

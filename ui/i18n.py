@@ -12,7 +12,9 @@ Chinese (``zh``, ``zh-SG``), Traditional for ``zh-TW``, ``zh-HK``, ``zh-MO`` and
 English otherwise. Gradio 6 itself only picks ``zh-CN``
 or ``zh-TW`` (its own languages) from the browser and shows any other Chinese in English, so
 :data:`LOCALE_HEAD` switches the other Chinese locales to the nearest of the two after the page
-loads. The header stays bilingual; the browser tab's title and the status line stay English.
+loads. The status line (what is served, the abstention threshold) is translated too, except when
+the engine could not be created (then it says why, in English). The header stays bilingual; the
+browser tab's title stays English.
 
 All Chinese is written once in Simplified; the Traditional strings are converted with OpenCC
 (``s2t``, :func:`qa.text.to_traditional`) and cached, so the two cannot drift.
@@ -222,6 +224,17 @@ _CHROME_ZH: dict[str, str] = {
         "（之前问的问题）来理解追问。"),
 }
 
+# The status line under the header: what is served and the abstention threshold.
+_STATUS = {"en": "{n} exchanges · model `{model}` · answers below {pct}% confidence are withheld",
+           "zh-Hans": "共 {n} 段问答 · 模型 `{model}` · 置信度低于 {pct}% 的回答不予给出"}
+
+
+def status_line(language: str, facts: dict) -> str:
+    """The status line in *language* from :meth:`ui.handlers.Handlers.status_facts`."""
+    text = _STATUS["en" if language == "en" else "zh-Hans"].format(**facts)
+    return to_traditional(text) if language == "zh-Hant" else text
+
+
 # Gradio's locale → the language of its strings. Gradio itself only picks zh-CN and zh-TW (see
 # LOCALE_HEAD, which reaches zh and zh-HK on the way to those two).
 CHROME_LOCALES: dict[str, str] = {
@@ -241,21 +254,24 @@ def chrome_table(language: str) -> dict[str, str]:
     return _CHROME_ZH if language == "zh-Hans" else _CHROME_EN
 
 
-def chrome(page: Page) -> dict[str, dict[str, str]]:
+def chrome(page: Page, status: dict | None = None) -> dict[str, dict[str, str]]:
     """Each locale's strings for the page of *page* (:data:`CHROME_LOCALES`), its welcome text
-    (``ui_welcome``) included: the translations :func:`chrome_i18n` hands to Gradio."""
+    (``ui_welcome``) included, and the status line (``ui_status``) when *status* gives its facts
+    (:meth:`ui.handlers.Handlers.status_facts`): the translations :func:`chrome_i18n` hands to
+    Gradio."""
     welcome = {"en": page.welcome, "zh-Hans": page.welcome_hans or page.welcome,
                "zh-Hant": page.welcome_hant or page.welcome}
-    return {locale: {**chrome_table(language), "ui_welcome": welcome[language]}
+    return {locale: {**chrome_table(language), "ui_welcome": welcome[language],
+                     **({"ui_status": status_line(language, status)} if status else {})}
             for locale, language in CHROME_LOCALES.items()}
 
 
-def chrome_i18n(page: Page) -> gr.I18n:
-    """The ``gr.I18n`` for the page of *page*: pass it to ``demo.launch(i18n=...)`` and label the
-    widgets with ``i18n("ui_…")``."""
+def chrome_i18n(page: Page, status: dict | None = None) -> gr.I18n:
+    """The ``gr.I18n`` for the page of *page* (and its status line, see :func:`chrome`): pass it
+    to ``demo.launch(i18n=...)`` and label the widgets with ``i18n("ui_…")``."""
     import gradio as gr
 
-    return gr.I18n(**chrome(page))
+    return gr.I18n(**chrome(page, status))
 
 
 # Gradio chooses the page's locale once, from navigator.language, among its own languages: zh-CN

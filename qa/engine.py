@@ -107,7 +107,8 @@ class Answer:
     reason_code: str | None = None
     # a follow-up answered together with the earlier question it leans on (qa.followup): that
     # earlier question; and the text that was searched when it was not the question as typed (a
-    # follow-up with its earlier question, or a typo read as the interview's term), else None
+    # follow-up with its earlier question, a typo read as the interview's term, or a question
+    # without the HTML tags pasted with it), else None
     read_with: str | None = None
     read_as: str | None = None
     # homophone typos read as the interview's terms (qa.typos): (as typed, read as) pairs

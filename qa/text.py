@@ -27,15 +27,19 @@ _ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,})s\b")  # BGs, VPs, KPIs → BG, VP, 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9&'\-]*")
 _WORDISH = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
-# an HTML tag of a known element, or a script/style element with its content ("<Tencent Cloud>"
-# is not markup; "a<b and c>d" reads as a <b> tag, a price paid for not parsing HTML)
+# An HTML tag of a known element ("<Tencent Cloud>" is not markup; "a<b and c>d" reads as a <b>
+# tag, a price paid for not parsing HTML). The attribute grammar is unambiguous and possessive: an
+# unclosed tag with many attributes must not make the match backtrack exponentially.
 _TAGS = ("a|abbr|b|big|blockquote|body|br|button|center|code|del|details|div|em|embed|font|form|"
          "h[1-6]|head|hr|html|i|iframe|img|input|ins|label|li|link|mark|meta|object|ol|option|p|"
          "pre|s|script|section|select|small|source|span|strike|strong|style|sub|summary|sup|svg|"
          "table|tbody|td|textarea|th|thead|title|tr|tt|u|ul|video")
-_MARKUP = re.compile(rf"<(script|style)\b[^<>]*>.*?</\1\s*>"
-                     rf"|</?(?:{_TAGS})(?:\s+[^<>\s=]+(?:\s*=\s*[^<>]*)?)*\s*/?>",
-                     re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(rf"</?(?:{_TAGS})"
+                  r"""(?:\s+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>]+))?)*+\s*/?>""",
+                  re.IGNORECASE)
+_SCRIPT = re.compile(r"<(script|style)\b[^<>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
+_GAP = "\x00"  # where markup was
+_HAN_GAP = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])\x00+(?=[\u3400-\u9fff\uf900-\ufaff])")
 
 
 @lru_cache(maxsize=1)
@@ -84,13 +88,21 @@ def to_simplified(text: str) -> str:
 
 
 def strip_markup(text: str) -> str:
-    """*text* without the HTML tags pasted with it (and without the content of a script or style
-    element), spaces collapsed: ``<b>腾讯会做ERP吗</b>`` → ``腾讯会做ERP吗``. Text that is nothing
-    but markup is returned unchanged, as are comparisons like ``a<b`` or ``<5%`` (no tag name)."""
+    """*text* without the HTML tags pasted with it: ``<b>中抬</b>是什么`` → ``中抬是什么`` (a tag
+    between Han characters joins them, elsewhere it leaves a space). A script or style element
+    goes with its content when other text is left, else its text is the question. Text with no
+    tag of a known element (``<5%``, ``3 < 4``, ``<Tencent Cloud>``) is returned as it is, and so
+    is text that is nothing but markup."""
     if "<" not in text:
         return text
-    stripped = _WS.sub(" ", _MARKUP.sub(" ", text)).strip()
-    return stripped if _WORDISH.search(stripped) else text
+    out, scripts = _SCRIPT.subn(_GAP, text)
+    if scripts and not _WORDISH.search(_TAG.sub("", out).replace(_GAP, "")):
+        out = _SCRIPT.sub(lambda m: _GAP + m.group(2) + _GAP, text)  # nothing else: keep its text
+    out, tags = _TAG.subn(_GAP, out)
+    if not scripts + tags:
+        return text
+    out = _WS.sub(" ", _HAN_GAP.sub("", out).replace(_GAP, " ")).strip()
+    return out if _WORDISH.search(out) else text
 
 
 @lru_cache(maxsize=4096)

@@ -124,12 +124,34 @@ def test_damaged_onnx_export_is_rebuilt(tmp_path, monkeypatch, onnx_enc, damage)
         return {}
 
     monkeypatch.setattr(onnx_backend, "_export", fake_export)
-    enc = load_encoder(DEFAULT_MODEL, cache_dir=tmp_path, backend="onnx")
+    heard: list[str] = []
+    enc = load_encoder(DEFAULT_MODEL, cache_dir=tmp_path, backend="onnx", progress=heard.append)
     assert enc.backend == "onnx" and len(exports) == 1
+    # the wait is announced (the conversion was complete, so only the export)
+    assert [m.split(" in ")[0] for m in heard] == ["exporting the default model to ONNX"]
     np.testing.assert_allclose(enc.encode_queries(QUESTIONS[:3]),
                                onnx_enc.encode_queries(QUESTIONS[:3]), atol=1e-6)
     assert onnx_backend.is_complete(export, enc.fingerprint)
     assert not [p for p in export.parent.iterdir() if ".partial-" in p.name]
+
+
+def test_engine_create_hands_its_progress_to_the_model_loader(monkeypatch):
+    from qa.engine import Engine
+
+    class Stop(Exception):
+        pass
+
+    seen = {}
+
+    def loader(model=None, cache_dir=None, backend=None, progress=None):
+        seen["progress"] = progress
+        raise Stop
+
+    monkeypatch.setattr(embedding, "load_encoder", loader)
+    heard: list[str] = []
+    with pytest.raises(Stop):
+        Engine.create(progress=heard.append)
+    assert seen["progress"] == heard.append and heard  # "parsed …", "loading model …" first
 
 
 def test_unwritable_model_cache_falls_back_to_a_scratch_dir(tmp_path, monkeypatch, onnx_enc):

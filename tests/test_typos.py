@@ -141,3 +141,19 @@ def test_pasted_markup_is_searched_without_its_tags(hashing_engine):
     assert [h.pair.id for h in a.hits] == [h.pair.id for h in plain.hits]
     assert a.confidence == pytest.approx(plain.confidence) and a.language == "zh-Hans"
     assert plain.read_as is None
+    # the language is the question's, not its markup's ("span", "style", "color", "red")
+    styled = hashing_engine.ask('<span style="color:red">腾讯云为什么不赚钱</span>')
+    assert styled.language == "zh-Hans" and styled.read_as == "腾讯云为什么不赚钱"
+
+
+def test_a_follow_up_is_read_as_searched_and_its_previous_as_typed(hashing_engine):
+    """The follow-up rules see the question without its markup: "<b>为什么?</b>" is as bare as
+    "为什么?"; read_with is the previous question as the user typed it."""
+    prev = "<i>腾讯云为什么不赚钱</i>"
+    (plain,) = hashing_engine.ask_many(["为什么?"], previous=["腾讯云为什么不赚钱"])
+    (a,) = hashing_engine.ask_many(["<b>为什么?</b>"], previous=[prev])
+    assert a.read_with == prev and plain.read_with == "腾讯云为什么不赚钱"
+    assert [h.pair.id for h in a.hits] == [h.pair.id for h in plain.hits]
+    assert a.answered == plain.answered
+    (alone,) = hashing_engine.ask_many(["<b>为什么?</b>"], previous=[None])
+    assert not alone.answered and alone.reason_code == "context"

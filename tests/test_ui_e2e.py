@@ -94,6 +94,24 @@ def test_the_page_is_served_with_its_labels_in_each_language(url):
     assert translations["en"]["ui_clear"] == "Clear chat"
 
 
+def test_a_plain_gradio_launch_shows_the_labels_too(engine):
+    """``build_app(...).launch()``, the usual Gradio call, not only ui.app.launch: the labels are
+    strings, not their keys."""
+    import json
+
+    from ui.app import build_app
+
+    demo = build_app(lambda: engine)
+    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True,
+                quiet=True)
+    try:
+        with urllib.request.urlopen(demo.local_url.rstrip("/") + "/config", timeout=30) as r:
+            translations = json.load(r)["i18n_translations"]
+        assert translations and translations["en"]["ui_tab_ask"] == "Ask"
+    finally:
+        demo.close()
+
+
 def test_follow_up_endpoint_passes_the_previous_question(client, engine):
     q, prev = "他这样划边界的理由是什么", "腾讯会自己做ERP吗"
     got = client.predict(q, prev, 3, api_name="/follow_up")

@@ -446,6 +446,21 @@ def test_the_page_labels_have_the_same_keys_in_every_locale(page):
     assert hans["ui_tab_ask"] == "提问" and hant["ui_tab_ask"] == "提問"
 
 
+def test_the_locale_switch_finds_what_it_needs_in_gradio():
+    """LOCALE_HEAD imports Gradio's "core-*.js" chunk and calls its changeLocale (zh-HK, zh-SG,
+    zh): checked here without a browser, so a Gradio upgrade that renames either fails."""
+    from pathlib import Path
+
+    import gradio
+
+    from ui.i18n import LOCALE_HEAD
+
+    assets = Path(gradio.__file__).parent / "templates" / "frontend" / "assets"
+    (core,) = assets.glob("core-*.js")
+    assert re.search(r"export\s*\{[^}]*\bas changeLocale\b", core.read_text("utf-8"))
+    assert "core-[\\w-]+\\.js" in LOCALE_HEAD and "m.changeLocale(" in LOCALE_HEAD
+
+
 def test_the_status_line_is_in_each_locale_and_says_why_without_an_engine(engine):
     from ui.i18n import chrome
 

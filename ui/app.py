@@ -197,6 +197,15 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
                                "when it leans on it: the JSON of qa.ask(question, previous=...).")
     demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY)
     demo.chrome_i18n = i18n  # the labels' strings, for launch()
+    plain_launch = demo.launch
+
+    def launch_with_labels(*args: Any, **kwargs: Any) -> Any:
+        # Gradio takes the translations at launch: a plain demo.launch() must get them too, or
+        # every label shows its key ("ui_tab_ask")
+        kwargs.setdefault("i18n", i18n)
+        return plain_launch(*args, **kwargs)
+
+    demo.launch = launch_with_labels
     return demo
 
 
@@ -210,7 +219,6 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None, *,
     (``demo.chrome_i18n``, set by :func:`build_app`) and return the local URL;
     ``demo.block_thread()`` then waits, ``demo.close()`` stops. Never shares publicly."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    kwargs.setdefault("i18n", getattr(demo, "chrome_i18n", None))
     demo.launch(server_name=host, server_port=port, share=False, prevent_thread_lock=True,
                 quiet=quiet, theme=theme(), css_paths=[CSS_PATH], head=HEAD, footer_links=["api"],
                 ssr_mode=False, show_error=False, **kwargs)

@@ -22,7 +22,7 @@ from typing import Any
 from qa.config import check_top_k
 from qa.engine import Engine, clean_question
 from qa.errors import QAError
-from qa.text import detect_language
+from qa.text import detect_language, strip_markup
 from ui import render
 from ui.i18n import status_line, t
 from ui.page import UNKNOWN, Page, page_for
@@ -81,7 +81,7 @@ class Handlers:
         result, error = _attempt(self._reply, message or "",
                                  render.anchor_of(_last(history, "user")),
                                  render.pair_of(_last(history, "assistant")),
-                                 language=detect_language(message or ""))
+                                 language=detect_language(strip_markup(message or "")))
         reply, anchor = result or ({"role": "assistant",
                                     "content": render.message_box(error or "", "error")}, None)
         history.append({"role": "user",

@@ -281,7 +281,9 @@ def chrome_i18n(page: Page, status: dict | None = None) -> gr.I18n:
 # first to this app's zh-HK (Traditional: zh-HK, zh-MO, zh-Hant-*) or zh (any other Chinese),
 # whose strings are at hand, so the labels change at once; then to zh-TW or zh-CN, whose Gradio
 # strings (e.g. the footer's) load a moment later. ui.app renames the tabs on load, which Gradio
-# names only once. tests/test_ui_browser.py fails if a Gradio upgrade breaks this.
+# names only once. A failure is logged to the browser's console; tests/test_ui_browser.py fails if
+# a Gradio upgrade breaks this, and tests/test_ui_handlers.py checks the chunk and its export
+# without a browser.
 LOCALE_HEAD = """<script>
 (() => {
   const lang = navigator.language || '';
@@ -290,9 +292,11 @@ LOCALE_HEAD = """<script>
   const core = [...document.querySelectorAll('link[rel=modulepreload]')].map((l) => l.href)
     .concat(performance.getEntriesByType('resource').map((e) => e.name))
     .find((u) => /\\/assets\\/core-[\\w-]+\\.js$/.test(u));
-  if (core) import(core).then((m) => {
+  const warn = (why) => console.warn(`labels stay English for ${lang}: ${why}`);
+  if (!core) return warn("Gradio's core-*.js chunk was not found");
+  import(core).then((m) => {
     m.changeLocale(hant ? 'zh-HK' : 'zh');
     m.changeLocale(hant ? 'zh-TW' : 'zh-CN');
-  }).catch(() => {});
+  }).catch((e) => warn(e));
 })();
 </script>"""

@@ -18,7 +18,7 @@ from qa.engine import MAX_QUESTION_CHARS, Answer, Hit
 from qa.evidence import Evidence, TextEvidence, escape, explain, render_marked, render_paragraphs
 from qa.fusion import signal_rank
 from qa.parsing import Interview
-from qa.text import detect_language, to_simplified, to_traditional
+from qa.text import detect_language, strip_markup, to_simplified, to_traditional
 from ui.i18n import reason as localised_reason
 from ui.i18n import t
 from ui.page import Page
@@ -58,7 +58,7 @@ def user_bubble(message: str, anchor: str | None = None) -> str:
     (:func:`anchor_of` reads it back), on one line."""
     shown = message if len(message) <= USER_ECHO_CHARS else (
         f"{message[:USER_ECHO_CHARS]} … "
-        + t("chars_in_all", detect_language(message), n=len(message)))
+        + t("chars_in_all", detect_language(strip_markup(message)), n=len(message)))
     anchor = " ".join((anchor or "").split())
     attr = f' data-anchor="{escape(anchor)}"' if anchor else ""
     return f'<div class="user-msg"{attr}>{escape(shown)}</div>'

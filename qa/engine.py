@@ -113,16 +113,22 @@ class Answer:
     read_as: str | None = None
     # homophone typos read as the interview's terms (qa.typos): (as typed, read as) pairs
     corrections: tuple[tuple[str, str], ...] = ()
+    # a follow-up read in context that names a topic of its own ("那私有云呢?" after a question on
+    # ERP): the text it was searched as, which the next follow-up is read with (see anchor)
+    topic: str | None = field(default=None, compare=False)
 
     @property
     def anchor(self) -> str:
         """What a follow-up to this answer is read with (``previous`` of the next turn): the
-        question itself, or, when it was a follow-up, the question it was read with, so a chain
-        of "为什么?" / "Tell me more" stays on the question that set the topic; nothing after a
-        follow-up that had nothing to follow (``reason_code`` "context")."""
+        question itself; when it was a bare follow-up ("为什么?"), the question it was read with,
+        so a chain of "为什么?" / "Tell me more" stays on the question that set the topic; when it
+        was a follow-up with words of its own, read in context ("那私有云呢?" after a question on
+        ERP), the two together, which set the new topic ("具体说说" then asks about private
+        cloud); nothing after a follow-up that had nothing to follow (``reason_code``
+        "context")."""
         if self.reason_code == "context":
             return ""
-        return self.read_with or self.question
+        return self.topic or self.read_with or self.question
 
     def to_dict(self) -> dict:
         return {
@@ -388,7 +394,7 @@ class Engine:
                  for i in todo]
         for i, again in zip(todo, self._ask_alone(texts, top_k, mode, snapshot), strict=True):
             if bare[i] or (again.answered and self._supports(_said(out[i]), again)):
-                out[i] = _in_context(out[i], again, given[i])
+                out[i] = _in_context(out[i], again, given[i], bare[i])
         return out
 
     def _stay_on_topic(self, out: list[Answer], context: list[str], given: list[str],
@@ -414,7 +420,7 @@ class Engine:
             topic = b.hits[0].pair if b.hits else None
             if (g.answered and g.hits and g.hits[0].pair == topic
                     and out[i].hits[0].pair != topic and self._supports(_said(out[i]), g)):
-                out[i] = _in_context(out[i], g, given[i])
+                out[i] = _in_context(out[i], g, given[i], bare=False)
 
     def _supports(self, question: str, answer: Answer) -> bool:
         """Whether the exchange *answer* found contains enough of *question*'s own words
@@ -506,13 +512,15 @@ def _said(a: Answer) -> str:
     return a.read_as or a.question
 
 
-def _in_context(alone: Answer, again: Answer, previous: str) -> Answer:
+def _in_context(alone: Answer, again: Answer, previous: str, bare: bool) -> Answer:
     """The answer *again* found for *alone*'s question read with the *previous* one, reported as
     that question: as typed, with its own notice, language and typo corrections (not those of the
-    previous question), and what was read with it and searched."""
+    previous question), what was read with it and searched, and, unless it is *bare*, the
+    searched text as the topic the next follow-up is read with (:attr:`Answer.anchor`)."""
+    searched = again.read_as or again.question
     return replace(again, question=alone.question, notice=alone.notice, language=alone.language,
-                   read_with=previous, read_as=again.read_as or again.question,
-                   corrections=alone.corrections)
+                   read_with=previous, read_as=searched, corrections=alone.corrections,
+                   topic=None if bare else searched)
 
 
 def _decline_reason(q: str, feats: Features, answered: bool, mode: str, cal: Calibration,

@@ -120,6 +120,18 @@ def test_chains_stay_on_the_question_that_set_the_topic(real_engine):
         assert a.hits[0].pair.id == alone.hits[0].pair.id and a.answered == alone.answered
 
 
+def test_a_follow_up_that_names_a_topic_sets_it_for_the_next_one(real_engine):
+    """A web review: "腾讯会不会自己做ERP啊" → "那私有云呢?" → "具体说说" went back to ERP. The
+    second names a topic of its own, so the third is read with the two of them together."""
+    first = real_engine.ask("腾讯会不会自己做ERP啊")
+    private = real_engine.ask("那私有云呢?", previous=first.anchor)
+    assert private.read_with == first.question and private.hits[0].pair.id == "p12"
+    assert private.anchor == private.read_as != first.question
+    more = real_engine.ask("具体说说", previous=private.anchor)
+    assert more.answered and more.hits[0].pair.id == "p12"
+    assert more.anchor == private.anchor  # bare: the topic stays
+
+
 def test_previous_questions_must_match_the_questions(real_engine):
     with pytest.raises(ValueError, match="one per question"):
         real_engine.ask_many(["a", "b"], previous=["c"])

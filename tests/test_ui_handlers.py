@@ -497,6 +497,15 @@ def test_another_interviews_welcome_is_translated_and_keeps_its_names(tmp_path):
     assert "访谈.txt，共 2 段問答" in page.welcome_hant and "王大厨的原話" in page.welcome_hant
 
 
+def test_a_declined_badge_stays_under_the_status_lines_threshold():
+    """The status line says "answers below 41% … are withheld": a declined answer at 0.407
+    must not read "41%"; one at the threshold or above keeps its rounding."""
+    assert "40% confidence" in render.confidence_badge(0.407, 0.41)
+    assert "41% confidence" in render.confidence_badge(0.41, 0.41)
+    assert "12% confidence" in render.confidence_badge(0.12, 0.41)
+    assert "0% confidence" in render.confidence_badge(0.001, 0.004)
+
+
 def test_an_answer_lists_its_runners_up_folded_and_never_claims_certainty(engine):
     answer = dataclasses.replace(engine.ask("腾讯会自己做ERP吗", top_k=4), answered=True,
                                  confidence=0.999)
@@ -537,8 +546,13 @@ def test_a_follow_up_rides_on_the_history_gradio_hands_back(real_engine):
     for hist in (history, chatbot.preprocess(chatbot.postprocess(history))):
         _, after = h.respond("他这样划边界的理由是什么", hist)
         assert "notice-followup" in after[-1]["content"] and ">p10<" in after[-1]["content"]
-        # the next turn follows up on the question that set the topic, not on the follow-up
-        assert render.anchor_of(after[-2]["content"]) == " ".join(evil.split())
+        # the follow-up has words of its own, so the next turn follows up on the two together,
+        # as they were searched (without the markup)
+        from qa.followup import combine
+        from qa.text import strip_markup
+
+        assert render.anchor_of(after[-2]["content"]) == combine(
+            strip_markup(" ".join(evil.split())), "他这样划边界的理由是什么")
     _, fresh = h.respond("他这样划边界的理由是什么", [])
     assert "notice-followup" not in fresh[-1]["content"]
     assert h.api_ask("他这样划边界的理由是什么", 3, "腾讯会自己做ERP吗")["read_with"] == (

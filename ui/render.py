@@ -45,6 +45,8 @@ def _asker(pair_asker: str, language: str = "en") -> str:
 def confidence_badge(confidence: float, threshold: float, language: str = "en") -> str:
     level = "high" if confidence >= max(0.8, threshold) else "mid" if confidence >= threshold else "low"
     pct = round(100 * shown(confidence))  # a calibrated estimate is never certain: no "100%"
+    if confidence < threshold:  # under the status line's "answers below N% are withheld"
+        pct = min(pct, max(0, round(100 * threshold) - 1))
     return (f'<span class="conf conf-{level}" title="{escape(t("confidence_title", language))}">'
             f'{escape(t("confidence", language, pct=pct))}</span>')
 

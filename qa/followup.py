@@ -59,9 +59,10 @@ _END = r"[\s?!.。？！]*$"
 _BARE = re.compile(
     r"^\s*(?:请|能|可以|能不能|可不可以)?再?"
     r"(?:为什么|为甚么|为啥|为何|怎么说|什么意思|何以见得|比如说?|例如|举个例子|还有呢|然后呢"
-    r"|(?:具体|展开|详细)(?:一点|点|一些|些)?(?:说说|讲讲|说|讲)?(?:一下)?"
-    r"|(?:说|讲)(?:细|详细|具体)(?:一点|点)?)"
-    r"(?:吗|呢)?" + _END
+    r"|(?:具体|展开|详细)(?:一点|点|一些|些|啲)?(?:说说|讲讲|说|讲)?(?:一下)?"
+    r"|(?:说|讲)(?:细|详细|具体)(?:一点|点|啲)?"
+    r"|点解|咩意思|讲多(?:啲|d|少少|一啲|一点|点)?)"  # Cantonese: why, what does it mean, say more
+    r"(?:吗|呢|呀|啊|吖)?" + _END
     + r"|^\s*(?:why|why so|why not|why tho|why though|how so|how come|really|such as"
     r"|for example|examples?"
     r"|like what|tell me more|more|go on|and then|what else|elaborate|(?:can|could) you "
@@ -72,7 +73,7 @@ POINTING_WORDS = ("这么", "这样", "那样", "那么", "这个", "那个", "�
                   "怎么", "为何", "为啥", "甚么", "一下", "具体", "详细", "展开", "说说", "讲讲", "说", "讲",
                   "点", "一点", "细", "讲细", "说细", "比如", "比如说", "例如", "例子", "举例", "还有",
                   "然后", "接着", "继续", "更多", "多说", "做", "做到", "举个", "不能", "能不能",
-                  "原因", "理由", "意思",
+                  "原因", "理由", "意思", "点解", "咩", "啲", "讲多", "少少",
                   "think", "thought", "say", "said", "mean", "meant", "tell", "explain",
                   "elaborate", "tho", "though", "more", "example", "examples", "continue",
                   "detail", "details", "specifically", "else", "give", "reason", "do", "did")

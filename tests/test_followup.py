@@ -29,7 +29,7 @@ def test_questions_that_point_back(question):
     "腾讯会自己做ERP吗", "腾讯云什么时候盈利", "其实腾讯有没有中台", "腾讯应该怎么做to B",
     "因此腾讯不做ERP吗", "那么腾讯的中台是什么", "Will Tencent build an ERP?",
     "What does Tong think about the middle platform", "Why is Tencent Cloud not profitable?",
-    "Whyte", "hello", "therefore Tencent partners", "腾讯的股价为什么下跌呢?",
+    "Whyte", "hello", "therefore Tencent partners", "腾讯的股价为什么下跌呢?", "点解腾讯唔做ERP?",
     "腾讯其他员工的加班多吗", "尤其是医疗行业怎么做", "其次是人才", "极其重要的客户", "如此重要的市场",
     "此时的腾讯云", "Does Tencent agree that clouds matter?", "What does Tencent offer IT departments?",
     "Is there a gym at Tencent's headquarters?", "Does Tencent think that remote work is good?",
@@ -40,7 +40,7 @@ def test_self_contained_questions_do_not(question):
 
 def test_bare_follow_ups_have_no_words_of_their_own():
     for q in ("为什么?", "他为什么这么说?", "Why does he think that?", "Tell me more",
-              "能详细说说吗", "為甚麼?"):
+              "能详细说说吗", "為甚麼?", "點解?", "講多啲", "咩意思?", "具體啲"):  # + Cantonese
         assert is_bare(q), q
     for q in ("那私有云呢?", "And the sales team?", "他喜欢打篮球吗"):
         assert not is_bare(q), q
@@ -204,6 +204,6 @@ def test_more_ways_to_ask_for_more(real_engine):
     prev = "熊猫直播破产时腾讯做了什么"
     first = real_engine.ask(prev).hits[0].pair.id
     for q in ("为什么这么做?", "这样做的原因是什么?", "What was the reason?", "能举个例子吗",
-              "Can you give an example?", "具体点?", "go on"):
+              "Can you give an example?", "具体点?", "go on", "講多啲", "點解呀?"):
         a = real_engine.ask(q, previous=prev)
         assert a.answered and a.read_with == prev and a.hits[0].pair.id == first, q

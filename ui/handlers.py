@@ -30,7 +30,8 @@ from ui.page import UNKNOWN, Page, page_for
 log = logging.getLogger(__name__)
 
 Message = dict[str, Any]
-EMPTY_PROMPT = "Type a question about the interview, in Chinese or English."
+EMPTY_PROMPT = ("Type a question about the interview, in Chinese or English. "
+                "请输入关于访谈的问题，中文或英文均可。")  # the page may be in either language
 DEFAULT_TOP_K = 5
 
 

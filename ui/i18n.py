@@ -48,7 +48,8 @@ _ZH: dict[str, str] = {
     "not_covered": "这次访谈没有谈到这个问题。",
     "not_asked": "记者没有就此问过{speaker}。",
     "not_asked_anon": "",
-    "offer": "下面列出记者实际问过的最接近的问题；点击本条回复下方对应编号的按钮即可查看回答。",
+    "offer": "下面列出记者实际问过的最接近的问题；点击本条回复下方对应编号的按钮即可查看回答"
+             "（按钮只在最新一条回复下显示），也可以把问题再问一遍。",
     "reason_number": "这个问题问的是数字或日期，而访谈中最接近的段落没有给出。",
     "reason_howto": "这个问题问的是操作方法；访谈谈的是看法和原因，不是操作指南。",
     "reason_party": "这个问题问的是具体的人或公司；这次访谈主要谈看法和原因，很少回答这类问题。",
@@ -97,7 +98,8 @@ _EN: dict[str, str] = {
     "not_asked": "{speaker} was not asked about it in this interview.",
     "not_asked_anon": "It did not come up in this interview.",
     "offer": "The nearest questions the interviewer did ask are listed here; to read an answer, "
-             "press its numbered button below this reply.",
+             "press its numbered button below this reply (the buttons show under the latest reply "
+             "only), or ask that question.",
     "chars_in_all": "({n:,} characters in all)",
     "read_with": "Read as a follow-up to: “{q}”",
     "corrected": "Read “{typed}” as the interview's “{read_as}”",

@@ -23,9 +23,16 @@ English questions get the same treatment for misspellings of the English edition
 case or capitalised (not an acronym such as "SaaS"), one edit from exactly one word of the
 edition, and not merely another form of it ("carmakers": stemming matches those already).
 
-On the 1,084 labelled questions and 220 follow-ups none of these conditions fires; the rules
-were made that strict after first versions changed 57 of them (any homophone stretch: "在一家" →
-在意) and 7 (any English word one edit away: "SaaS" → "Says", "wasnt" → "want").
+English speakers also write the interview's terms in pinyin ("zhongtai", "Xiongmao Zhibo",
+"Ma Huateng"): one to three written words that together spell exactly one interview word of two
+Han characters or more (toneless, at least 5 letters), not all of them English words, are read as
+that word (dev, cross-validated after recalibrating: Recall@1 0.862 → 0.867, out-of-scope
+declined 88.6% → 89.1%, in-scope declined 6.0% → 5.9%).
+
+On the 1,324 labelled questions and 220 follow-ups none of the slip conditions fires (the pinyin
+reading does, on the 39 questions that write a term in pinyin); the rules were made that strict
+after first versions changed 57 of them (any homophone stretch: "在一家" → 在意) and 7 (any
+English word one edit away: "SaaS" → "Says", "wasnt" → "want").
 """
 
 from __future__ import annotations
@@ -42,6 +49,9 @@ _HAN_WORD = re.compile(r"[\u3400-\u9fff]{2,4}")
 LENGTHS = (4, 3, 2)  # longest first
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 MIN_LATIN = 4  # shorter English words are too often one edit from another word
+_LATIN_RUN = re.compile(r"[A-Za-z]+(?:[ \-][A-Za-z]+)*")  # words that may spell one term in pinyin
+PINYIN_WORDS = (3, 2, 1)  # how many written words may spell one term ("Xiongmao Zhibo", "Ma Huateng")
+MIN_PINYIN = 5  # letters: shorter pinyin ("gong", "shi") is too often something else
 
 
 @cache
@@ -121,12 +131,55 @@ class Corrector:
     def _is_word(self, text: str) -> bool:
         return text in self.words or _jieba().FREQ.get(text, 0) > 0
 
+    @cached_property
+    def _by_spelling(self) -> dict[str, str]:
+        """The interview's words by their pinyin spelled out ("zhongtai" → 中台), where a spelling
+        of at least :data:`MIN_PINYIN` letters belongs to one word only."""
+        by: dict[str, set[str]] = {}
+        for w in self.words:
+            by.setdefault("".join(sound(w)), set()).add(w)
+        return {k: next(iter(v)) for k, v in by.items() if len(v) == 1 and len(k) >= MIN_PINYIN}
+
     def correct(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """*question* with each slip replaced by the interview's term (in Simplified script), and
         the ``(as typed, read as)`` pairs; *question* itself and ``()`` when there is none."""
+        question, spelled = self._read_pinyin(question)
         question, latin = self._correct_latin(question)
         fixed, han = self._correct_han(question)
-        return fixed, latin + han
+        return fixed, spelled + latin + han
+
+    def _read_pinyin(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """The interview's words written in pinyin, as English speakers often do ("zhongtai",
+        "Xiongmao Zhibo", "Ma Huateng"), read as the words: one to three written words (lower
+        case or capitalised) that together spell exactly one interview word of two Han
+        characters or more, at least :data:`MIN_PINYIN` letters, not all of them English words
+        ("Huawei" is 华为; "long march" stays)."""
+        if not self.words or not _LATIN_RUN.search(question):
+            return question, ()
+        fixes: list[tuple[str, str]] = []
+
+        def read(run: re.Match) -> str:
+            words = re.split(r"([ \-])", run.group())  # words and the separators between them
+            out, i = [], 0
+            while i < len(words):
+                for n in PINYIN_WORDS:
+                    span = words[i:i + 2 * n - 1:2]
+                    if len(span) < n or not all(w.islower() or w.istitle() for w in span):
+                        continue
+                    term = self._by_spelling.get("".join(span).lower()) if (
+                        len("".join(span)) >= MIN_PINYIN) else None
+                    if term and not all(_known(w.lower()) for w in span):
+                        fixes.append(("".join(words[i:i + 2 * n - 1]), term))
+                        out.append(term)
+                        i += 2 * n - 1
+                        break
+                else:
+                    out.append(words[i])
+                    i += 1
+            return "".join(out)
+
+        read_as = _LATIN_RUN.sub(read, question)
+        return (read_as, tuple(dict.fromkeys(fixes))) if fixes else (question, ())
 
     def _correct_latin(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """English misspellings of the English edition's words: a word no English dictionary

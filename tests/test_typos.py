@@ -68,13 +68,41 @@ def test_words_names_and_stretches_across_words_are_left_alone(corrector, questi
     assert corrector.correct(question) == (question, ())
 
 
-def test_no_labelled_question_is_changed(corrector):
+def test_no_labelled_question_is_changed_but_for_pinyin(corrector):
+    """The slip rules fire on none of the labelled questions; pinyin spellings of the interview's
+    words ("zhongtai", "Xiongmao Zhibo") are read on purpose, and only those: every reading of a
+    labelled question is a pinyin one."""
     followups = DEFAULT_QUESTIONS.with_name("followups.jsonl")
+    spelled = 0
     for path in (DEFAULT_QUESTIONS, followups):
         for line in path.read_text(encoding="utf-8").splitlines():
             rec = json.loads(line)
             for text in (rec["question"], rec.get("previous") or ""):
-                assert corrector.correct(text)[1] == (), text
+                fixes = corrector.correct(text)[1]
+                assert fixes == corrector._read_pinyin(text)[1], text
+                spelled += bool(fixes)
+    assert 20 <= spelled <= 60  # 39 questions write an interview word in pinyin
+
+
+@pytest.mark.parametrize(("typed", "spelled", "meant"), [
+    ("What happened between Xiongmao Zhibo and Tencent?", "Xiongmao Zhibo", "熊猫直播"),
+    ("what makes zhongtai difficult", "zhongtai", "中台"),
+    ("What did Ma Huateng say about Tengxun Yun?", "Ma Huateng", "马化腾"),
+    ("The ERP-zhongtai debate", "zhongtai", "中台"),
+    ("zhongtai是什么", "zhongtai", "中台"),
+])
+def test_an_interview_word_written_in_pinyin_is_read_as_the_word(corrector, typed, spelled,
+                                                                  meant):
+    read_as, fixes = corrector.correct(typed)
+    assert (spelled, meant) in fixes and meant in read_as and spelled not in read_as
+
+
+@pytest.mark.parametrize("question", [
+    "Is there a long march?", "Does Tencent sell to banks?", "ERP SaaS CRM",
+    "Why did Tong change his mind?", "How long did the shift take?",
+])
+def test_english_words_are_not_read_as_pinyin(corrector, question):
+    assert corrector.correct(question) == (question, ())
 
 
 def test_a_made_slip_is_one_character_and_is_read_back(corrector):

@@ -444,7 +444,8 @@ class Engine:
         row_of = {i: row for row, i in enumerate(todo)}
         # pasted HTML tags are not part of the question; a homophone slip on one of the
         # interview's terms is read as the term (qa.typos)
-        fixed = {i: self._corrector.correct(strip_markup(cleaned[i][0])) for i in todo}
+        stripped = {i: strip_markup(cleaned[i][0]) for i in todo}
+        fixed = {i: self._corrector.correct(stripped[i]) for i in todo}
         # Dense scores are computed in every mode: the confidence uses them even when the ranking
         # is lexical only.
         texts = [fixed[i][0] for i in todo]
@@ -463,7 +464,7 @@ class Engine:
             exemplar = exemplars.score(vecs[row], asked) if exemplars is not None else None
             a = self._answer(asked, notice, dense, arg, top_k, mode, cal, sparse, exemplar)
             if asked != q:  # the question as typed, and what was searched
-                a = replace(a, question=q, language=detect_language(strip_markup(q)), read_as=asked,
+                a = replace(a, question=q, language=detect_language(stripped[i]), read_as=asked,
                             corrections=corrections)
             out.append(a)
         return out
@@ -507,8 +508,8 @@ class Engine:
 
 
 def _said(a: Answer) -> str:
-    """What *a*'s question said once read: without pasted markup, typos read as the interview's
-    terms (its ``read_as``), else as typed. Only for a question answered alone."""
+    """What *a*'s question was searched as (its ``read_as``: without pasted markup, typos read as
+    the interview's terms, or with the earlier question it was read with), else as typed."""
     return a.read_as or a.question
 
 
@@ -517,7 +518,7 @@ def _in_context(alone: Answer, again: Answer, previous: str, bare: bool) -> Answ
     that question: as typed, with its own notice, language and typo corrections (not those of the
     previous question), what was read with it and searched, and, unless it is *bare*, the
     searched text as the topic the next follow-up is read with (:attr:`Answer.anchor`)."""
-    searched = again.read_as or again.question
+    searched = _said(again)
     return replace(again, question=alone.question, notice=alone.notice, language=alone.language,
                    read_with=previous, read_as=searched, corrections=alone.corrections,
                    topic=None if bare else searched)

@@ -39,7 +39,7 @@ _TAG = re.compile(rf"</?(?:{_TAGS})"
                   re.IGNORECASE)
 _SCRIPT = re.compile(r"<(script|style)\b[^<>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
 _GAP = "\x00"  # where markup was
-_HAN_GAP = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])\x00+(?=[\u3400-\u9fff\uf900-\ufaff])")
+_HAN_GAP = re.compile(rf"(?<={_CJK.pattern})\x00+(?={_CJK.pattern})")  # markup between Han
 
 
 @lru_cache(maxsize=1)

@@ -120,13 +120,22 @@ class Corrector:
         self._chars = frozenset(aligned_simplified(text))
 
     @cached_property
+    def _sounds(self) -> dict[str, tuple[str, ...]]:
+        """Each interview word's sound (built on first use: pypinyin takes a tenth of a second
+        to load)."""
+        return {w: sound(w) for w in self.words}
+
+    def _unique(self, key) -> dict:
+        """The interview's words by ``key(sound)``, where a key belongs to one word only."""
+        by: dict[object, set[str]] = {}
+        for w, s in self._sounds.items():
+            by.setdefault(key(s), set()).add(w)
+        return {k: next(iter(v)) for k, v in by.items() if len(v) == 1}
+
+    @cached_property
     def _by_sound(self) -> dict[tuple[str, ...], str]:
-        """The interview's words by sound, where a sound belongs to one word only (built on the
-        first Chinese question: pypinyin takes a tenth of a second to load)."""
-        by_sound: dict[tuple[str, ...], set[str]] = {}
-        for w in self.words:
-            by_sound.setdefault(sound(w), set()).add(w)
-        return {k: next(iter(v)) for k, v in by_sound.items() if len(v) == 1}
+        """The interview's words by sound, where a sound belongs to one word only."""
+        return self._unique(lambda s: s)
 
     def _is_word(self, text: str) -> bool:
         return text in self.words or _jieba().FREQ.get(text, 0) > 0
@@ -135,10 +144,7 @@ class Corrector:
     def _by_spelling(self) -> dict[str, str]:
         """The interview's words by their pinyin spelled out ("zhongtai" → 中台), where a spelling
         of at least :data:`MIN_PINYIN` letters belongs to one word only."""
-        by: dict[str, set[str]] = {}
-        for w in self.words:
-            by.setdefault("".join(sound(w)), set()).add(w)
-        return {k: next(iter(v)) for k, v in by.items() if len(v) == 1 and len(k) >= MIN_PINYIN}
+        return {k: w for k, w in self._unique("".join).items() if len(k) >= MIN_PINYIN}
 
     def correct(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """*question* with each slip replaced by the interview's term (in Simplified script), and

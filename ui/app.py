@@ -11,8 +11,7 @@ and returns the local URL. The engine is made by ``engine_factory`` on first use
 :func:`build_app` itself: the header, welcome text and example questions depend on the interview
 served (:mod:`ui.page`). The fixed labels follow the browser's language (English, Simplified or
 Traditional Chinese): the widgets carry ``gr.I18n`` keys, whose strings live in :mod:`ui.i18n`;
-:func:`build_app` keeps the page's ``gr.I18n`` on the app as ``demo.chrome_i18n`` for
-:func:`launch`. ``python -m ui`` makes the engine before building the app, so the first
+the app's ``launch`` (a plain ``demo.launch()`` too) hands Gradio the page's ``gr.I18n``. ``python -m ui`` makes the engine before building the app, so the first
 question is fast; an engine that fails to load gives a neutral page and a message in the status
 line and in each reply.
 """
@@ -196,7 +195,6 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
                api_description="Answer a follow-up, read with the question asked before it "
                                "when it leans on it: the JSON of qa.ask(question, previous=...).")
     demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY)
-    demo.chrome_i18n = i18n  # the labels' strings, for launch()
     plain_launch = demo.launch
 
     def launch_with_labels(*args: Any, **kwargs: Any) -> Any:
@@ -216,7 +214,7 @@ def theme() -> gr.themes.Base:
 def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None, *,
            quiet: bool = True, **kwargs: Any) -> str:
     """Serve *demo* in the background with the app's theme, stylesheet and translated labels
-    (``demo.chrome_i18n``, set by :func:`build_app`) and return the local URL;
+    (which :func:`build_app`'s ``demo.launch`` adds) and return the local URL;
     ``demo.block_thread()`` then waits, ``demo.close()`` stops. Never shares publicly."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     demo.launch(server_name=host, server_port=port, share=False, prevent_thread_lock=True,

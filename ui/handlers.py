@@ -141,25 +141,24 @@ class Handlers:
 
         return _html(run)
 
-    def status_facts(self) -> dict[str, Any] | None:
-        """What the status line says (``n`` exchanges, ``model``, the abstention threshold as
-        ``pct``), for :func:`ui.i18n.status_line`; None while the engine cannot be created."""
+    def _facts(self) -> tuple[dict[str, Any] | None, str | None]:
         def run() -> dict[str, Any]:
             e = self.engine
             return {"n": len(e.interview), "model": e.encoder.model_id,
                     "pct": round(100 * self.threshold)}
 
-        facts, _ = _attempt(run)
-        return facts
+        return _attempt(run)
+
+    def status_facts(self) -> dict[str, Any] | None:
+        """What the status line says (``n`` exchanges, ``model``, the abstention threshold as
+        ``pct``), for :func:`ui.i18n.status_line`; None while the engine cannot be created."""
+        return self._facts()[0]
 
     def status(self) -> str:
         """One line about what is being served (model, exchanges, abstention threshold), in
         English, or why the engine could not be created."""
-        facts = self.status_facts()
-        if facts is None:
-            _, error = _attempt(lambda: self.engine)
-            return error or ""
-        return status_line("en", facts)
+        facts, error = self._facts()
+        return status_line("en", facts) if facts else error or ""
 
     # -- API ------------------------------------------------------------------------------------
     def api_ask(self, question: str, top_k: int = DEFAULT_TOP_K, previous: str = "") -> dict:

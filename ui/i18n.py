@@ -129,15 +129,21 @@ _EN: dict[str, str] = {
 
 
 @cache
-def _traditional() -> dict[str, str]:
-    return {k: to_traditional(v) for k, v in _ZH.items()}
+def _traditional(chrome: bool) -> dict[str, str]:
+    return {k: to_traditional(v) for k, v in (_CHROME_ZH if chrome else _ZH).items()}
+
+
+def _strings(language: str, chrome: bool) -> dict[str, str]:
+    if language == "zh-Hant":
+        return _traditional(chrome)
+    if language == "zh-Hans":
+        return _CHROME_ZH if chrome else _ZH
+    return _CHROME_EN if chrome else _EN
 
 
 def table(language: str) -> dict[str, str]:
     """The strings for *language*; English for anything that is not Chinese."""
-    if language == "zh-Hant":
-        return _traditional()
-    return _ZH if language == "zh-Hans" else _EN
+    return _strings(language, chrome=False)
 
 
 def t(key: str, language: str = "en", **values: object) -> str:
@@ -243,17 +249,10 @@ CHROME_LOCALES: dict[str, str] = {
     "en": "en", "zh-CN": "zh-Hans", "zh": "zh-Hans", "zh-TW": "zh-Hant", "zh-HK": "zh-Hant"}
 
 
-@cache
-def _chrome_traditional() -> dict[str, str]:
-    return {k: to_traditional(v) for k, v in _CHROME_ZH.items()}
-
-
 def chrome_table(language: str) -> dict[str, str]:
     """The page's fixed labels in *language* (``"en"``, ``"zh-Hans"``, ``"zh-Hant"``), without the
     welcome text, which depends on the interview (:func:`chrome`)."""
-    if language == "zh-Hant":
-        return _chrome_traditional()
-    return _CHROME_ZH if language == "zh-Hans" else _CHROME_EN
+    return _strings(language, chrome=True)
 
 
 def chrome(page: Page, status: dict | None = None) -> dict[str, dict[str, str]]:

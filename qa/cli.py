@@ -179,8 +179,9 @@ def _print_answer(ans: dict, speaker: str = "") -> None:
         print(_fill(f"confidence {_conf(ans)} · [{top['pair_id']}] {top['section']}",
                     indent="   "))
     else:
-        print(_fill(f"The interview does not seem to cover this (confidence {_conf(ans)}).",
-                    indent="   "))
+        verdict = ("Not sure the interview answers this" if ans.get("unsure")
+                   else "The interview does not seem to cover this")
+        print(_fill(f"{verdict} (confidence {_conf(ans)}).", indent="   "))
         if ans.get("reason"):
             print(_fill(ans["reason"], indent="   "))
         print(_fill(f"Nearest exchange: [{top['pair_id']}] {top['section']}", indent="   "))

@@ -51,6 +51,9 @@ REASONS = {**DECLINE_REASONS,
                       "there is none to follow: ask a question first, then the follow-up."}
 
 MAX_QUESTION_CHARS = 2000
+# A declined answer whose confidence (the calibrated chance that the top exchange is right) is
+# at least this share of the threshold is "not sure" rather than "not covered" (Answer.unsure).
+UNSURE_SHARE = 0.5
 DENSE_TOP_N = 3
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Invisible characters that copy-paste brings along: every format character (Unicode category
@@ -116,6 +119,9 @@ class Answer:
     # a follow-up read in context that names a topic of its own ("那私有云呢?" after a question on
     # ERP): the text it was searched as, which the next follow-up is read with (see anchor)
     topic: str | None = field(default=None, compare=False)
+    # declined, yet near the threshold (confidence at least UNSURE_SHARE of it): the top exchange
+    # may well answer it, so the reply says "not sure" rather than "not covered"
+    unsure: bool = False
 
     @property
     def anchor(self) -> str:
@@ -141,6 +147,7 @@ class Answer:
             "notice": self.notice,
             "reason": self.reason,
             "reason_code": self.reason_code,
+            "unsure": self.unsure,
             "read_with": self.read_with,
             "read_as": self.read_as,
             "corrections": [{"typed": a, "read_as": b} for a, b in self.corrections],
@@ -378,7 +385,7 @@ class Engine:
             if not c and is_bare(_said(a), neutral) and points_back(_said(a)):
                 # "为什么?" with nothing before it: whatever it matched alone is noise
                 out[i] = replace(a, answered=False, confidence=0.0, reason=REASONS["context"],
-                                 reason_code="context")
+                                 reason_code="context", unsure=False)
         todo = [i for i, (a, c) in enumerate(zip(out, context, strict=True))
                 if c and a.hits and refers_back(_said(a), neutral)
                 and not (a.features and a.features.factoid)
@@ -504,7 +511,8 @@ class Engine:
         return Answer(question=q, answered=answered,
                       confidence=confidence, hits=tuple(hits), language=detect_language(q),
                       notice=notice, mode=mode, features=feats,
-                      reason=REASONS.get(code or ""), reason_code=code)
+                      reason=REASONS.get(code or ""), reason_code=code,
+                      unsure=not answered and confidence >= UNSURE_SHARE * cal.threshold)
 
 
 def _said(a: Answer) -> str:

@@ -5,7 +5,7 @@ import pytest
 
 import qa
 import qa.engine as engine_module
-from qa.engine import MAX_QUESTION_CHARS
+from qa.engine import MAX_QUESTION_CHARS, UNSURE_SHARE
 
 CONTRACT_HIT_KEYS = {"rank", "pair_id", "section", "question", "answer", "score", "scores"}
 
@@ -29,6 +29,22 @@ def test_out_of_scope_is_declined_but_still_returns_neighbours(real_engine):
     ans = real_engine.ask("What's the weather in Shenzhen tomorrow?")
     assert not ans.answered
     assert len(ans.hits) == 5 and 0.0 <= ans.confidence < real_engine.calibration.threshold
+
+
+def test_a_decline_near_the_threshold_is_unsure(real_engine):
+    threshold = real_engine.calibration.threshold
+    questions = ["What's the weather in Shenzhen tomorrow?", "他们缺什么样的人才",
+                 "CSIG缺哪类人?", "Does Tencent lack people?", "腾讯云什么时候才能赚钱?",
+                 "腾讯会自己做ERP吗", "那个马化腾对中台怎么看"]
+    answers = real_engine.ask_many(questions)
+    for a in answers:
+        assert a.unsure == (not a.answered and a.confidence >= UNSURE_SHARE * threshold), a
+        assert a.to_dict()["unsure"] is a.unsure
+    assert not answers[0].unsure  # far below the threshold: "not covered"
+    assert any(a.unsure for a in answers)
+    # a bare follow-up with nothing before it is not "not sure", whatever it matched alone
+    bare = real_engine.ask("为什么?", previous="")
+    assert bare.reason_code == "context" and not bare.unsure
 
 
 def test_to_dict_is_the_json_contract(real_engine):

@@ -165,6 +165,21 @@ def test_a_reply_speaks_the_language_of_the_question(handlers, engine):
     assert escape(answered.hits[0].pair.answer_paragraphs[0][:20]) in html
 
 
+def test_a_decline_near_the_threshold_says_not_sure_instead_of_not_covered(engine):
+    far = engine.ask("What is the weather like today?")
+    assert not far.answered and not far.unsure
+    near = dataclasses.replace(far, unsure=True)
+    for lang, unsure, covered in [("en", "Not sure the interview answers this", "does not cover"),
+                                  ("zh-Hans", "不确定访谈是否回答了这个问题", "没有谈到"),
+                                  ("zh-Hant", "不確定訪談是否回答了這個問題", "沒有談到")]:
+        text = plain(render.abstain_reply(dataclasses.replace(near, language=lang), 0.5, "湯道生"))
+        assert unsure in text and covered not in text and "湯道生" not in text, text
+        text = plain(render.abstain_reply(dataclasses.replace(far, language=lang), 0.5, "湯道生"))
+        assert covered in text and unsure not in text, text
+    assert "not sure" in render.compare_cards(near, 0.5)
+    assert "not sure" not in render.compare_cards(far, 0.5)
+
+
 def test_clicking_a_follow_up_asks_it(handlers, engine):
     _, history = handlers.respond("今天天气怎么样", [])
     option = history[-1]["options"][0]["value"]

@@ -48,6 +48,8 @@ _ZH: dict[str, str] = {
     "not_covered": "这次访谈没有谈到这个问题。",
     "not_asked": "记者没有就此问过{speaker}。",
     "not_asked_anon": "",
+    "unsure": "不确定访谈是否回答了这个问题。",
+    "unsure_more": "下面第 1 个问题的回答可能相关，但把握不够，所以没有直接引用。",
     "offer": "下面列出记者实际问过的最接近的问题；点击本条回复下方对应编号的按钮即可查看回答"
              "（按钮只在最新一条回复下显示），也可以把问题再问一遍。",
     "reason_number": "这个问题问的是数字或日期，而访谈中最接近的段落没有给出。",
@@ -66,6 +68,7 @@ _ZH: dict[str, str] = {
     "runners_up": "其他相近的问答（{n} 条）",
     "cmp_answered": "会回答",
     "cmp_abstains": "不回答：访谈没有谈到这个问题",
+    "cmp_unsure": "不回答：不确定访谈是否回答了这个问题",
     "whole_answer": "完整回答（共 {n} 段）",
     # the welcome text in the empty chat (ui.page)
     "welcome": "**向访谈提问。** 腾讯 CSIG（云与智慧产业）总裁汤道生于 2019 年 5 月接受第一财经专访，"
@@ -97,6 +100,9 @@ _EN: dict[str, str] = {
     "not_covered": "The interview does not cover this.",
     "not_asked": "{speaker} was not asked about it in this interview.",
     "not_asked_anon": "It did not come up in this interview.",
+    "unsure": "Not sure the interview answers this.",
+    "unsure_more": "The answer to the first question below may be relevant, but the engine is not "
+                   "sure enough to quote it.",
     "offer": "The nearest questions the interviewer did ask are listed here; to read an answer, "
              "press its numbered button below this reply (the buttons show under the latest reply "
              "only), or ask that question.",
@@ -107,6 +113,7 @@ _EN: dict[str, str] = {
     "runners_up": "Other close exchanges ({n})",
     "cmp_answered": "answered",
     "cmp_abstains": "abstains: the interview does not cover this",
+    "cmp_unsure": "abstains: not sure the interview answers this",
     "whole_answer": "whole answer ({n} paragraphs)",
     "error": "Sorry, something went wrong while answering. Please try again or rephrase the "
              "question; other users are not affected.",

@@ -248,10 +248,14 @@ def abstain_reply(answer: Answer, threshold: float, speaker: str = "") -> str:
     nearest = _nearest(answer)
     if lang == "zh-Hans":  # the name as a Simplified sentence writes it
         speaker = to_simplified(speaker)
-    who = (t("not_asked", lang, speaker=speaker) if speaker else t("not_asked_anon", lang))
     gap = " " if lang == "en" else ""
-    offer = gap + t("offer", lang) if nearest else ""
-    parts.append(f'<p class="abstain-msg"><strong>{escape(t("not_covered", lang))}</strong>'
+    if answer.unsure and nearest:  # near the threshold: the top exchange may well answer it
+        head, who = t("unsure", lang), t("unsure_more", lang)
+    else:
+        head = t("not_covered", lang)
+        who = t("not_asked", lang, speaker=speaker) if speaker else t("not_asked_anon", lang)
+    offer = (gap if who else "") + t("offer", lang) if nearest else ""
+    parts.append(f'<p class="abstain-msg"><strong>{escape(head)}</strong>'
                  f"{gap}{escape(who + offer)}</p>")
     parts.append(decline_reason(answer))
     if nearest:
@@ -315,7 +319,8 @@ def compare_cards(answer: Answer, threshold: float) -> str:
             f"{_signal_chips(hit)}"
             f'<div class="ev-q">{render_marked(ev.zh.question)}</div>'
             f"{_card_answer(ev.zh, lang)}{english}</div>")
-    verdict = t("cmp_answered" if answer.answered else "cmp_abstains", lang)
+    verdict = t("cmp_answered" if answer.answered
+                else "cmp_unsure" if answer.unsure else "cmp_abstains", lang)
     head = (f'<div class="cmp-head">{confidence_badge(answer.confidence, threshold, lang)}'
             f'<span class="verdict">{escape(answer.mode)} · {escape(verdict)}</span></div>')
     extra = _answer_notice(answer) + decline_reason(answer)  # in the question's language

@@ -73,6 +73,24 @@ _FIGURE = re.compile(
     r"hundreds?|thousands?|millions?|billions?|percent|dozens?|half)\b"
 )
 
+# A request for the chatbot to do something other than quote the interview: write a text ("帮我写
+# 一封邀请函", "write me a poem"), play a part ("扮演汤道生", "pretend you are"), or drop its
+# instructions ("忽略上面的规则", "ignore all previous instructions", "系统提示词"). Not a question
+# about writing or roles ("他写过书吗", "寫報告用:湯道生怎麼…", "Did Tong write a book?", "CSIG
+# 扮演什么角色"): 写 must be asked for and followed by what to write (一封, 一首…), 扮演 not
+# followed by 角色, and "write" must not follow a subject.
+_TASK = re.compile(
+    r"(?:^|[,.!?;:\s]|请你?|麻烦你?|帮我|帮忙|给我|替我|你来?)(?:写|编|作)(?:[一几两]|首|段|封|篇|份|张|条)"
+    r"|扮演(?![^,.!?;:]{0,8}角色)|假装你|假设你是|角色扮演"
+    r"|(?:忽略|无视|忘掉|忘记)(?:掉)?(?:上面|之前|以上|前面|你的|刚才)?(?:的)?(?:所有|全部|一切)?(?:的)?"
+    r"(?:指令|指示|规则|设定|提示|要求)"
+    r"|(?:系统|system)\s*(?:提示词|prompt)"
+    r"|(?<!did )(?<!does )(?<!do )(?<!will )(?<!would )(?<!he )(?<!she )(?<!they )(?<!tong )"
+    r"\b(?:write|compose|draft)\s+(?:me\s+|us\s+)?(?:a|an|some|\d+)\s"
+    r"|\b(?:ignore|disregard|forget)\s+(?:all\s+)?(?:the\s+|your\s+)?(?:previous|prior|above|earlier)?"
+    r"\s*(?:instructions|rules|prompts?)\b"
+    r"|\b(?:pretend (?:to be|you(?:'re| are))|act as|role-?play)\b"
+)
 
 DECLINE_REASONS = {
     "number": "It asks for a figure or a date, and the closest passage of the interview states "
@@ -82,6 +100,8 @@ DECLINE_REASONS = {
     "party": "It asks who (a specific person or company); this interview mostly gives views and "
              "reasons, and seldom answers that kind of question.",
     "later": "It asks about a time after the interview, which cannot speak to later events.",
+    "task": "It asks for something to be written or done; this chatbot can only quote what was "
+            "said in the interview.",
 }
 
 # A year, not a count or a code: no digit, separator or range mark before it ("400-2020-1234",
@@ -132,11 +152,13 @@ def asks_later(question: str | None, latest: int | None) -> bool:
 
 def asks_for(question: str | None, latest: int | None = None) -> str | None:
     """``"later"`` (see :func:`asks_later`; only with the interview's *latest* year),
-    ``"number"``, ``"party"``, ``"howto"`` or None (an open question: why, how does Tencent, what
-    does he think)."""
+    ``"number"``, ``"party"``, ``"howto"``, ``"task"`` (a request to write or do something, see
+    ``_TASK``) or None (an open question: why, how does Tencent, what does he think)."""
+    text = fold(question or "")
+    if _TASK.search(text):
+        return "task"
     if asks_later(question, latest):
         return "later"
-    text = fold(question or "")
     if _PARTY.search(text):
         return "party"
     number = _NUMBER.search(text) or (_NUMBER_JI.search(text) and "吗" not in text)
@@ -158,10 +180,11 @@ def has_number(text: str | None) -> bool:
 
 
 def factoid(question: str, evidence: str | None, latest: int | None = None) -> float:
-    """1.0 when *question* asks for a party, for instructions or about a time after *latest* (the
-    interview's latest year), or for a number that *evidence* does not state."""
+    """1.0 when *question* asks for a party, for instructions, about a time after *latest* (the
+    interview's latest year) or for a text to be written (a task), or for a number that *evidence*
+    does not state."""
     kind = asks_for(question, latest)
-    if kind in ("party", "howto", "later"):
+    if kind in ("party", "howto", "later", "task"):
         return 1.0
     if kind == "number" and not has_number(evidence or ""):
         return 1.0

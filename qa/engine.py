@@ -105,7 +105,7 @@ class Answer:
     mode: str = "hybrid"
     features: Features | None = field(default=None, compare=False)
     reason: str | None = None  # why it declined, when there is a specific one
-    # its kind: "number", "party", "howto" or "later" (qa.answertype), or "exemplar"; None with
+    # its kind: "number", "party", "howto", "later" or "task" (qa.answertype), or "exemplar"; None with
     # no reason
     reason_code: str | None = None
     # a follow-up answered together with the earlier question it leans on (qa.followup): that
@@ -512,7 +512,8 @@ class Engine:
                       confidence=confidence, hits=tuple(hits), language=detect_language(q),
                       notice=notice, mode=mode, features=feats,
                       reason=REASONS.get(code or ""), reason_code=code,
-                      unsure=not answered and confidence >= UNSURE_SHARE * cal.threshold)
+                      unsure=(not answered and code != "task"
+                              and confidence >= UNSURE_SHARE * cal.threshold))
 
 
 def _said(a: Answer) -> str:
@@ -534,12 +535,15 @@ def _in_context(alone: Answer, again: Answer, previous: str, bare: bool) -> Answ
 
 def _decline_reason(q: str, feats: Features, answered: bool, mode: str, cal: Calibration,
                     latest: int | None = None) -> str | None:
-    """Why it declined (a key of :data:`REASONS`), only when one signal is *the* reason: the
-    answer type (flagged, and the same question without the flag would have been answered), or the
+    """Why it declined (a key of :data:`REASONS`), only when one signal is *the* reason: a request
+    to write or do something (``task``), the other answer types (flagged, and the same question
+    without the flag would have been answered), or the
     exemplars (the question is nearer the unanswerable ones, and the model without them would have
     answered)."""
     if answered:
         return None
+    if feats.factoid and (kind := asks_for(q, latest)) == "task":
+        return kind  # a request to write or do something: that is the reason, whatever else
     if feats.factoid and cal.confidence(replace(feats, factoid=0.0), mode) >= cal.threshold:
         kind = asks_for(q, latest)
         return kind if kind in DECLINE_REASONS else None

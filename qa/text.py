@@ -183,9 +183,11 @@ def _s2t(config: str = "s2t"):
     return opencc.OpenCC(config)
 
 
-def to_traditional(text: str) -> str:
-    """Simplified → Traditional with OpenCC (``s2t``), for text the app writes itself."""
-    return _s2t().convert(text)
+def to_traditional(text: str, config: str = "s2t") -> str:
+    """Simplified → Traditional with OpenCC: by default ``s2t``, the character forms the bundled
+    article uses (爲, 裏); ``s2tw`` writes the forms readers in Taiwan and Hong Kong expect today
+    (為, 裡, 群 rather than 羣), which the app's own labels and replies use (:mod:`ui.i18n`)."""
+    return _s2t(config).convert(text)
 
 
 def _changed(chars: str, converted: str) -> int:

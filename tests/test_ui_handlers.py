@@ -180,6 +180,19 @@ def test_a_decline_near_the_threshold_says_not_sure_instead_of_not_covered(engin
     assert "not sure" not in render.compare_cards(far, 0.5)
 
 
+def test_english_lines_beside_the_verbatim_text_are_for_english_questions_only(handlers):
+    """An English asker gets the English edition's section title and questions beside the
+    verbatim Chinese; a Chinese asker does not get an English line among the Chinese ones."""
+    for question, english in [("腾讯会自己做ERP吗", False), ("騰訊會自己做ERP嗎", False),
+                              ("Will Tencent build its own ERP?", True)]:
+        reply = handlers.respond(question, [])[1][-1]["content"]
+        assert ('class="sec-en"' in reply) is english, question
+        assert ('class="near-en"' in reply) is english, question  # the runners-up
+    for question, english in [("今天天气怎么样", False), ("What is the weather like today?", True)]:
+        reply = handlers.respond(question, [])[1][-1]["content"]
+        assert ('class="near-en"' in reply) is english, question  # the nearest questions
+
+
 def test_clicking_a_follow_up_asks_it(handlers, engine):
     _, history = handlers.respond("今天天气怎么样", [])
     option = history[-1]["options"][0]["value"]
@@ -340,7 +353,14 @@ def test_bundled_interview_gets_its_own_page(handlers):
     assert page == BUNDLED and page.speaker == "湯道生"
     assert "騰訊真的沒有中臺能力嗎?" not in page.starters  # answered with the wrong exchange
     header = render.header(page)
-    assert "Ask 湯道生" in header and "Yicai interview, May 2019" in header
+    assert "Ask 湯道生" in header and "Yicai" not in header  # the subtitle follows the locale
+    assert "Yicai interview, May 2019" in page.subtitle
+    assert "第一财经专访" in page.subtitle_hans and "第一財經專訪" in page.subtitle_hant
+    from ui.i18n import chrome
+
+    subtitles = {k: v["ui_subtitle"] for k, v in chrome(page).items()}
+    assert subtitles["en"] == page.subtitle and subtitles["zh-CN"] == page.subtitle_hans
+    assert subtitles["zh-TW"] == subtitles["zh-HK"] == page.subtitle_hant
 
 
 def test_a_copy_of_the_bundled_interview_is_still_the_bundled_one(tmp_path):
@@ -371,6 +391,7 @@ def test_another_interview_gets_a_neutral_page_without_tencent_examples(records_
     for text in texts_:
         assert not re.search("湯道生|Tencent|騰訊|Yicai", text), text
     assert "town-hall.jsonl" in page.title and "town-hall.jsonl · 2 exchanges" in page.subtitle
+    assert "town-hall.jsonl · 共 2 段问答" == page.subtitle_hans
     # records name no speaker: answers are not labelled with anyone's name
     _, history = h.respond("AI strategy", [])
     reply = history[-1]["content"]
@@ -406,6 +427,7 @@ def test_header_and_welcome_escape_the_file_name(tmp_path):
     engine = Engine.create(model="hashing", interview=path, cache_dir=tmp_path / "cache")
     page = Handlers(lambda: engine).page()
     assert "<b>" not in render.header(page) and "<b>" not in page.welcome
+    assert all("<b>" not in text for text in (page.subtitle, page.subtitle_hans, page.subtitle_hant))
 
 
 def test_bundled_example_questions_get_the_right_exchange(real_engine):
@@ -444,13 +466,15 @@ def test_every_decline_reason_is_translated():
 def test_the_page_labels_have_the_same_keys_in_every_locale(page):
     """The gr.I18n dictionaries: the same keys in each locale, every label translated, and the
     Traditional strings OpenCC's conversion of the Simplified ones (written once)."""
-    from ui.i18n import CHROME_LOCALES, chrome
+    from ui.i18n import CHROME_LOCALES, chrome, traditional
 
     locales = chrome(page)
     assert set(locales) == set(CHROME_LOCALES) == {"en", "zh-CN", "zh", "zh-TW", "zh-HK"}
     en, hans, hant = locales["en"], locales["zh-CN"], locales["zh-TW"]
     assert set(en) == set(hans) == set(hant)
-    assert hant == {k: to_traditional(v) for k, v in hans.items()}
+    assert hant == {k: traditional(v) for k, v in hans.items()}
+    # today's Traditional forms (為, 裡, 群), not OpenCC's default 爲, 裏, 羣
+    assert not re.search("[爲裏羣]", "".join(hant.values()))
     assert locales["zh"] == hans and locales["zh-HK"] == hant
     assert all(hans[k] != en[k] and hant[k] != en[k] for k in en), "an untranslated label"
     # keys clear of Gradio's own ("label", "slider": those show "[object Object]")
@@ -477,7 +501,7 @@ def test_the_locale_switch_finds_what_it_needs_in_gradio():
 
 
 def test_the_status_line_is_in_each_locale_and_says_why_without_an_engine(engine):
-    from ui.i18n import chrome
+    from ui.i18n import chrome, traditional
 
     h = Handlers(lambda: engine)
     facts = h.status_facts()
@@ -487,7 +511,7 @@ def test_the_status_line_is_in_each_locale_and_says_why_without_an_engine(engine
     assert locales["en"]["ui_status"] == h.status()
     assert locales["en"]["ui_status"].startswith(f"{facts['n']} exchanges · model `")
     assert locales["zh-CN"]["ui_status"].startswith(f"共 {facts['n']} 段问答 · 模型")
-    assert locales["zh-TW"]["ui_status"] == to_traditional(locales["zh-CN"]["ui_status"])
+    assert locales["zh-TW"]["ui_status"] == traditional(locales["zh-CN"]["ui_status"])
     assert f"{facts['pct']}%" in locales["zh-HK"]["ui_status"]
 
     def broken():

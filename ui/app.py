@@ -108,6 +108,8 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
     i18n = chrome_i18n(page, facts)
     with gr.Blocks(title=page.title, analytics_enabled=False) as demo:
         gr.HTML(render.header(page))
+        if page.subtitle:
+            gr.Markdown(i18n("ui_subtitle"), elem_classes="app-sub", elem_id="app-sub")
         status = gr.Markdown(i18n("ui_status") if facts else "", elem_classes="status")
         with gr.Tabs(elem_id="tabs"):
             with gr.Tab(i18n("ui_tab_ask"), id="ask", elem_id="tab-ask") as ask_tab:

@@ -17,7 +17,9 @@ the engine could not be created (then it says why, in English). The header stays
 browser tab's title stays English.
 
 All Chinese is written once in Simplified; the Traditional strings are converted with OpenCC
-(``s2t``, :func:`qa.text.to_traditional`) and cached, so the two cannot drift.
+(``s2tw``, :func:`qa.text.to_traditional`: today's standard forms 為, 裡, 群, not 爲, 裏, 羣;
+characters only, no mainland-to-Taiwan vocabulary swap, which would not suit Hong Kong) and
+cached, so the two cannot drift.
 """
 
 from __future__ import annotations
@@ -49,13 +51,14 @@ _ZH: dict[str, str] = {
     "not_asked": "记者没有就此问过{speaker}。",
     "not_asked_anon": "",
     "unsure": "不确定访谈是否回答了这个问题。",
-    "unsure_more": "下面第 1 个问题的回答可能相关，但把握不够，所以没有直接引用。",
+    "unsure_more": "第 1 个问题可能就是，但把握不够，所以没有直接引用它的回答。",
     "offer": "下面列出记者实际问过的最接近的问题；点击本条回复下方对应编号的按钮即可查看回答"
              "（按钮只在最新一条回复下显示），也可以把问题再问一遍。",
     "reason_number": "这个问题问的是数字或日期，而访谈中最接近的段落没有给出。",
     "reason_howto": "这个问题问的是操作方法；访谈谈的是看法和原因，不是操作指南。",
     "reason_party": "这个问题问的是具体的人或公司；这次访谈主要谈看法和原因，很少回答这类问题。",
     "reason_later": "这个问题问的是访谈之后的事，访谈无法谈到后来发生的事情。",
+    "reason_task": "这是请求代写或代做某件事；这里只能引用访谈中说过的话。",
     "chars_in_all": "(共 {n:,} 个字符)",
     "truncated": "问题太长，只用了前 {max:,} 个字符。",
     "read_with": "结合上一个问题理解：“{q}”",
@@ -77,6 +80,7 @@ _ZH: dict[str, str] = {
     "welcome_unknown": "**向访谈提问。** 可用中文或英文提问：每条回复都是访谈中的原话，并高亮最匹配的段落。",
     "welcome_other": "**向访谈提问**（{where}{exchanges}）。可用中文或英文提问：每条回复都是{whose}，"
                      "并高亮最匹配的段落。",
+    "subtitle_bundled": "腾讯 CSIG（云与智慧产业事业群）总裁汤道生 · 第一财经专访，2019 年 5 月",
     "exchanges": "共 {n} 段问答",
     "exchanges_one": "共 {n} 段问答",
     "welcome_where": "{name}，",
@@ -101,8 +105,8 @@ _EN: dict[str, str] = {
     "not_asked": "{speaker} was not asked about it in this interview.",
     "not_asked_anon": "It did not come up in this interview.",
     "unsure": "Not sure the interview answers this.",
-    "unsure_more": "The answer to the first question below may be relevant, but the engine is not "
-                   "sure enough to quote it.",
+    "unsure_more": "The first one may be it, but the engine is not sure enough to quote its "
+                   "answer.",
     "offer": "The nearest questions the interviewer did ask are listed here; to read an answer, "
              "press its numbered button below this reply (the buttons show under the latest reply "
              "only), or ask that question.",
@@ -127,6 +131,7 @@ _EN: dict[str, str] = {
                        "highlighted.",
     "welcome_other": "**Ask the interview** ({exchanges}{where}). Ask in Chinese or English: each "
                      "reply is {whose}, verbatim, with the best-matching passage highlighted.",
+    "subtitle_bundled": "Dowson Tong, president of Tencent CSIG · Yicai interview, May 2019",
     "exchanges": "{n} exchanges",
     "exchanges_one": "{n} exchange",
     "welcome_where": " in {name}",
@@ -135,9 +140,17 @@ _EN: dict[str, str] = {
 }
 
 
+TRADITIONAL = "s2tw"  # the OpenCC conversion of the app's own Traditional text
+
+
+def traditional(text: str) -> str:
+    """The app's Traditional wording of Simplified *text* (:data:`TRADITIONAL`)."""
+    return to_traditional(text, TRADITIONAL)
+
+
 @cache
 def _traditional(chrome: bool) -> dict[str, str]:
-    return {k: to_traditional(v) for k, v in (_CHROME_ZH if chrome else _ZH).items()}
+    return {k: traditional(v) for k, v in (_CHROME_ZH if chrome else _ZH).items()}
 
 
 def _strings(language: str, chrome: bool) -> dict[str, str]:
@@ -247,7 +260,7 @@ _STATUS = {"en": "{n} exchanges · model `{model}` · answers below {pct}% confi
 def status_line(language: str, facts: dict) -> str:
     """The status line in *language* from :meth:`ui.handlers.Handlers.status_facts`."""
     text = _STATUS["en" if language == "en" else "zh-Hans"].format(**facts)
-    return to_traditional(text) if language == "zh-Hant" else text
+    return traditional(text) if language == "zh-Hant" else text
 
 
 # Gradio's locale → the language of its strings. Gradio itself only picks zh-CN and zh-TW (see
@@ -269,7 +282,10 @@ def chrome(page: Page, status: dict | None = None) -> dict[str, dict[str, str]]:
     Gradio."""
     welcome = {"en": page.welcome, "zh-Hans": page.welcome_hans or page.welcome,
                "zh-Hant": page.welcome_hant or page.welcome}
+    subtitle = {"en": page.subtitle, "zh-Hans": page.subtitle_hans or page.subtitle,
+                "zh-Hant": page.subtitle_hant or page.subtitle}
     return {locale: {**chrome_table(language), "ui_welcome": welcome[language],
+                     **({"ui_subtitle": subtitle[language]} if page.subtitle else {}),
                      **({"ui_status": status_line(language, status)} if status else {})}
             for locale, language in CHROME_LOCALES.items()}
 

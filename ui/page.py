@@ -29,31 +29,37 @@ class Page:
 
     title: str  # the browser tab's title
     heading: str
-    subtitle: str
+    subtitle: str  # under the heading (English)
     welcome: str  # Markdown, shown in the empty chat (English)
     welcome_hans: str = ""  # the same in Simplified Chinese (empty: English for everyone)
     welcome_hant: str = ""  # and in Traditional Chinese
+    subtitle_hans: str = ""  # the subtitle in Simplified Chinese (empty: the English one)
+    subtitle_hant: str = ""  # and in Traditional Chinese
     speaker: str = ""  # the interviewee's label above answers; empty when the interview names none
     starters: tuple[str, ...] = ()  # example questions in the empty chat
     examples: tuple[str, ...] = ()  # example questions under the input box
     compare_examples: tuple[str, ...] = ()  # example questions in the Compare tab
 
 
-def _welcome(key: str, **parts: Callable[[str], str]) -> dict[str, str]:
-    """The welcome *key* (:mod:`ui.i18n`) in English, Simplified and Traditional Chinese, as the
-    keyword arguments of :class:`Page`; *parts* are callables ``language -> str`` that fill in
-    its fields in each language."""
-    def text(language: str) -> str:
-        return t(key, language, **{k: part(language) for k, part in parts.items()})
+def _localised(field: str, text: Callable[[str], str]) -> dict[str, str]:
+    """*field* of :class:`Page` in English, Simplified and Traditional Chinese (``field``,
+    ``field_hans``, ``field_hant``), as keyword arguments; *text* is ``language -> str``."""
+    return {field: text("en"), f"{field}_hans": text("zh-Hans"),
+            f"{field}_hant": text("zh-Hant")}
 
-    return {"welcome": text("en"), "welcome_hans": text("zh-Hans"),
-            "welcome_hant": text("zh-Hant")}
+
+def _welcome(key: str, **parts: Callable[[str], str]) -> dict[str, str]:
+    """The welcome *key* (:mod:`ui.i18n`) in the three languages, as the keyword arguments of
+    :class:`Page`; *parts* are callables ``language -> str`` that fill in its fields in each
+    language."""
+    return _localised("welcome", lambda language: t(
+        key, language, **{k: part(language) for k, part in parts.items()}))
 
 
 BUNDLED = Page(
     title="Ask 湯道生 · Tencent CSIG interview (Yicai, May 2019)",
     heading="Ask 湯道生",
-    subtitle="Dowson Tong, president of Tencent CSIG · Yicai interview, May 2019",
+    **_localised("subtitle", lambda language: t("subtitle_bundled", language)),
     **_welcome("welcome"),
     speaker="湯道生",
     starters=(
@@ -117,7 +123,8 @@ def page_for(interview: Interview) -> Page:
     return Page(
         title=" · ".join(x for x in (heading, name) if x),
         heading=heading,
-        subtitle=" · ".join(x for x in (name, exchanges("en")) if x),
+        **_localised("subtitle", lambda language: " · ".join(
+            x for x in (escape(name), exchanges(language)) if x)),
         **_welcome("welcome_other", exchanges=exchanges, where=where, whose=whose),
         speaker=speaker,
     )

@@ -29,10 +29,9 @@ RUNNERS_UP = 2  # next exchanges listed (folded) under an answer
 
 
 def header(page: Page) -> str:
-    """The page's title block: the heading and, when there is one, a subtitle."""
-    sub = f'<span class="app-sub">{escape(page.subtitle)}</span>' if page.subtitle else ""
-    return (f'<div class="app-head"><div class="app-title">{escape(page.heading)} {sub}'
-            "</div></div>")
+    """The page's title block: the heading (the subtitle under it follows the browser's language,
+    so :mod:`ui.app` shows it as a translated Markdown line)."""
+    return f'<div class="app-head"><div class="app-title">{escape(page.heading)}</div></div>'
 
 
 def _asker(pair_asker: str, language: str = "en") -> str:
@@ -103,8 +102,11 @@ def _answer_notice(answer: Answer) -> str:
     return out + notice(t("truncated", answer.language, max=MAX_QUESTION_CHARS))
 
 
-def _section(hit: Hit) -> str:
-    en = hit.translation.section if hit.translation and hit.translation.section else ""
+def _section(hit: Hit, language: str = "en") -> str:
+    """The exchange's section heading, verbatim; with its English edition for an English
+    question (a Chinese reader gets no English line beside it)."""
+    en = (hit.translation.section if language == "en" and hit.translation
+          and hit.translation.section else "")
     return (f'<span class="sec">{escape(hit.pair.section)}</span>'
             + (f'<span class="sec-en">{escape(en)}</span>' if en else ""))
 
@@ -143,7 +145,7 @@ def answer_reply(answer: Answer, threshold: float, speaker: str = "", repeat: bo
     lang = answer.language
     ev = explain(answer.read_as or answer.question, hit)
     head = (f'<div class="reply-head">{confidence_badge(answer.confidence, threshold, lang)}'
-            f'{_section(hit)}<span class="pid">{escape(hit.pair.id)}</span></div>')
+            f'{_section(hit, lang)}<span class="pid">{escape(hit.pair.id)}</span></div>')
     parts = [
         f'<div class="who">{_asker(hit.pair.asker, lang)}</div>',
         f'<div class="ev-q">{render_marked(ev.zh.question)}</div>',
@@ -180,13 +182,13 @@ def pair_of(content: object) -> str | None:
     return unescape(m.group(1)) if m else None
 
 
-def _near_items(hits: Sequence[Hit]) -> str:
-    """List items for exchanges offered beside the answer: id, the verbatim question and its
-    English edition."""
+def _near_items(hits: Sequence[Hit], language: str = "en") -> str:
+    """List items for exchanges offered beside the answer: id, the verbatim question and, for an
+    English question, its English edition."""
     items = []
     for hit in hits:
         en = (f'<span class="near-en">{escape(hit.translation.question)}</span>'
-              if hit.translation else "")
+              if hit.translation and language == "en" else "")
         items.append(f'<li><span class="pid">{escape(hit.pair.id)}</span>'
                      f'<span class="near-q">{escape(hit.pair.question)}</span>{en}</li>')
     return "".join(items)
@@ -200,7 +202,7 @@ def _runners_up(answer: Answer, limit: int = RUNNERS_UP) -> str:
         return ""
     return (f'<details class="runners"><summary>'
             f'{escape(t("runners_up", answer.language, n=len(runners)))}</summary>'
-            f'<ol class="nearest" start="2">{_near_items(runners)}</ol></details>')
+            f'<ol class="nearest" start="2">{_near_items(runners, answer.language)}</ol></details>')
 
 
 def _nearest(answer: Answer, limit: int = NEAREST) -> list[tuple[Hit, str]]:
@@ -250,16 +252,17 @@ def abstain_reply(answer: Answer, threshold: float, speaker: str = "") -> str:
         speaker = to_simplified(speaker)
     gap = " " if lang == "en" else ""
     if answer.unsure and nearest:  # near the threshold: the top exchange may well answer it
-        head, who = t("unsure", lang), t("unsure_more", lang)
+        head = t("unsure", lang)
+        text = t("offer", lang) + gap + t("unsure_more", lang)
     else:
         head = t("not_covered", lang)
         who = t("not_asked", lang, speaker=speaker) if speaker else t("not_asked_anon", lang)
-    offer = (gap if who else "") + t("offer", lang) if nearest else ""
+        text = who + ((gap if who else "") + t("offer", lang) if nearest else "")
     parts.append(f'<p class="abstain-msg"><strong>{escape(head)}</strong>'
-                 f"{gap}{escape(who + offer)}</p>")
+                 f"{gap}{escape(text)}</p>")
     parts.append(decline_reason(answer))
     if nearest:
-        parts.append(f'<ol class="nearest">{_near_items([hit for hit, _ in nearest])}</ol>')
+        parts.append(f'<ol class="nearest">{_near_items([hit for hit, _ in nearest], lang)}</ol>')
     return f'<div class="reply abstain">{"".join(parts)}</div>'
 
 
@@ -315,7 +318,7 @@ def compare_cards(answer: Answer, threshold: float) -> str:
         cards.append(
             f'<div class="card" style="--h:{_hue(hit.pair.id)}">'
             f'<div class="card-head"><span class="rank">#{hit.rank}</span>'
-            f'<span class="pid">{escape(hit.pair.id)}</span>{_section(hit)}</div>'
+            f'<span class="pid">{escape(hit.pair.id)}</span>{_section(hit, lang)}</div>'
             f"{_signal_chips(hit)}"
             f'<div class="ev-q">{render_marked(ev.zh.question)}</div>'
             f"{_card_answer(ev.zh, lang)}{english}</div>")

@@ -103,6 +103,7 @@ def test_the_benchmark_clears_result_caches_but_keeps_the_converters():
     # a script is dropped with its content when there is other text; else its text is the question
     ("<script>alert(1)</script>", "alert(1)"),
     ("<script>腾讯会自己做ERP吗</script>。", "腾讯会自己做ERP吗 。"),
+    ("<input disabled>中台是什么", "中台是什么"),  # a boolean attribute, written without a value
 ])
 def test_pasted_markup_is_not_part_of_the_question(pasted, question):
     assert strip_markup(pasted) == question
@@ -112,6 +113,7 @@ def test_pasted_markup_is_not_part_of_the_question(pasted, question):
     "What is <Tencent Cloud>?",  # not an HTML element
     "毛利率<5%吗", "Is  3 < 4 > 2?", "腾讯会做ERP吗",
     "<br/><p></p>",  # nothing but markup: left for the engine to decline
+    "Is a<b and c>d true?",  # "and", "c" are not boolean attributes: not a <b> tag
 ])
 def test_text_that_only_looks_like_markup_is_kept(text):
     assert strip_markup(text) == text
@@ -122,7 +124,7 @@ def test_an_unclosed_tag_with_many_attributes_is_quick():
     ambiguous one, and Python's re holds the GIL, so every other user waited."""
     import time
 
-    worst = ["<b" + " a=a" * 500, "<img src=x " + " ".join(f"data-{i}=v" for i in range(300))
+    worst = ["<b" + " a=a" * 500, "<b" + " disabled" * 500 + " x", "<img src=x " + " ".join(f"data-{i}=v" for i in range(300))
              + " 腾讯云为什么不赚钱", "<script" * 300]
     start = time.perf_counter()
     for text in worst:

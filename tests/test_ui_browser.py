@@ -203,6 +203,32 @@ def test_abstention_offers_follow_ups_that_can_be_clicked(page, shots):
     page.wait_for_function("document.querySelectorAll('#chat .reply').length >= 2")
 
 
+def test_a_listed_exchange_asks_its_question_in_an_old_reply_too(page):
+    """Gradio's option buttons exist under the latest reply only; the numbered list in a reply
+    (and the runners-up under an answer) asks its questions on a click or a key, later too."""
+    ask(page, "What is the weather like today?")
+    declined = page.locator("#chat .reply").nth(0)  # nth, not last: later replies come
+    item = declined.locator("li.ask-link").first
+    expected = item.get_attribute("title")
+    assert expected and page.locator("#chat button.option").count() >= 1
+    ask(page, "Why won't Tencent build its own ERP?")  # a newer turn: those buttons are gone
+    assert page.locator("#chat button.option").count() == 0
+    replies = page.locator("#chat .reply").count()
+    item.click()
+    page.wait_for_function(f"document.querySelectorAll('#chat .reply').length > {replies}")
+    assert page.locator("#chat .user-msg").last.inner_text().strip() == expected
+    # the runners-up under an older answer (the ERP one), with the keyboard
+    answer = page.locator("#chat .reply").nth(1)
+    answer.locator("details.runners > summary").click()
+    runner = answer.locator("li.ask-link").first
+    expected = runner.get_attribute("title")
+    replies = page.locator("#chat .reply").count()
+    runner.focus()
+    runner.press("Enter")
+    page.wait_for_function(f"document.querySelectorAll('#chat .reply').length > {replies}")
+    assert page.locator("#chat .user-msg").last.inner_text().strip() == expected
+
+
 def test_compare_shows_answers_side_by_side_and_modes(page, shots):
     compare(page, "中台和数据隐私")
     assert page.locator("#compare-cards .card").count() == 5

@@ -117,15 +117,17 @@ def test_abstention_says_not_covered_and_offers_nearest_questions(handlers, engi
     english = {" ".join(t.question.split()) for t in engine.translation.values()}
     assert 1 <= len(reply["options"]) <= 3
     assert all(o["value"] in english for o in reply["options"])  # in the asker's language
-    # the list in the reply is not clickable: the text points at the numbered buttons, whose
-    # numbers and questions are the list's, in the same order
-    assert "click one" not in reply["content"]
-    assert "press its numbered button below this reply" in reply["content"]
+    # the list items ask what the numbered buttons ask (the page's script asks an item's title
+    # on a click, in old replies too, where the buttons are gone), in the same order
+    assert "click one to read its answer" in reply["content"]
     listed = re.findall(r'<span class="near-en">(.*?)</span>', reply["content"])
-    assert len(listed) == len(reply["options"])
-    for i, (option, question) in enumerate(zip(reply["options"], listed, strict=True), 1):
+    asks = re.findall(r'<li class="ask-link" title="([^"]*)" role="button" tabindex="0">',
+                      reply["content"])
+    assert len(listed) == len(asks) == len(reply["options"])
+    for i, (option, question, asked) in enumerate(
+            zip(reply["options"], listed, asks, strict=True), 1):
         assert option["label"].startswith(f"{i}. ")
-        assert escape(option["value"]) == " ".join(question.split())
+        assert escape(option["value"]) == " ".join(question.split()) == asked
     # a Traditional query gets the verbatim wording of the nearest questions, in the list's
     # order; a Simplified one the same questions in Simplified script
     reply = handlers.respond("今天天氣怎麼樣", [])[1][-1]
@@ -553,7 +555,11 @@ def test_an_answer_lists_its_runners_up_folded_and_never_claims_certainty(engine
     english = render.answer_reply(dataclasses.replace(answer, language="en"), 0.5)
     assert "100%" not in english and "99% confidence" in english
     runners = re.search(r'<details class="runners">(.*?)</details>', html).group(1)
-    assert "其他相近的问答（2 条）" in runners and runners.count("<li>") == 2
+    assert "其他相近的问答（2 条）" in runners and runners.count("<li ") == 2
+    # a click on a runner-up asks its question, in the asker's script (Simplified here)
+    asks = re.findall(r'<li class="ask-link" title="([^"]*)"', runners)
+    assert asks == [escape(to_simplified(" ".join(h.pair.question.split())))
+                    for h in answer.hits[1:3]]
     for hit in answer.hits[1:3]:
         assert escape(hit.pair.question) in runners
     assert escape(answer.hits[3].pair.question) not in runners

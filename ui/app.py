@@ -32,10 +32,31 @@ from ui.i18n import LOCALE_HEAD, chrome_i18n
 from ui.page import UNKNOWN
 
 CSS_PATH = Path(__file__).with_name("style.css")
+# A click (or Enter / Space) on a listed exchange in any reply (the nearest questions after a
+# decline, the runners-up under an answer) asks its question: the item's title goes into the
+# question box, which is then submitted, as Gradio's option buttons do under the latest reply.
+ASK_ON_CLICK = """<script>
+(() => {
+  const ask = (item) => {
+    const box = document.querySelector('#ask-box textarea');
+    const go = [...document.querySelectorAll('#ask-box button')].pop();
+    if (!box || !go || !item.title) return;
+    box.value = item.title;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+    setTimeout(() => go.click(), 0);
+  };
+  const item = (e) => e.target.closest && e.target.closest('#chat li.ask-link[title]');
+  document.addEventListener('click', (e) => { const li = item(e); if (li) ask(li); });
+  document.addEventListener('keydown', (e) => {
+    const li = item(e);
+    if (li && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); ask(li); }
+  });
+})();
+</script>"""
 # Gradio scopes the stylesheet's rules inside its content container, so a rule for the page's own
 # side padding (32 px a side, a sixth of a phone's width) goes into the page head instead.
 HEAD = ("<style>@media (max-width: 640px) { .main.fillable.app { padding-left: 8px !important; "
-        "padding-right: 8px !important; } }</style>" + LOCALE_HEAD)
+        "padding-right: 8px !important; } }</style>" + LOCALE_HEAD + ASK_ON_CLICK)
 QUEUE_CONCURRENCY = 4
 FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Noto Sans CJK TC",
          "Noto Sans CJK SC", "PingFang TC", "Microsoft JhengHei", "sans-serif")

@@ -52,8 +52,7 @@ _ZH: dict[str, str] = {
     "not_asked_anon": "",
     "unsure": "不确定访谈是否回答了这个问题。",
     "unsure_more": "第 1 个问题可能就是，但把握不够，所以没有直接引用它的回答。",
-    "offer": "下面列出记者实际问过的最接近的问题；点击本条回复下方对应编号的按钮即可查看回答"
-             "（按钮只在最新一条回复下显示），也可以把问题再问一遍。",
+    "offer": "下面列出记者实际问过的最接近的问题；点击其中一个即可查看回答。",
     "reason_number": "这个问题问的是数字或日期，而访谈中最接近的段落没有给出。",
     "reason_howto": "这个问题问的是操作方法；访谈谈的是看法和原因，不是操作指南。",
     "reason_party": "这个问题问的是具体的人或公司；这次访谈主要谈看法和原因，很少回答这类问题。",
@@ -107,9 +106,8 @@ _EN: dict[str, str] = {
     "unsure": "Not sure the interview answers this.",
     "unsure_more": "The first one may be it, but the engine is not sure enough to quote its "
                    "answer.",
-    "offer": "The nearest questions the interviewer did ask are listed here; to read an answer, "
-             "press its numbered button below this reply (the buttons show under the latest reply "
-             "only), or ask that question.",
+    "offer": "The nearest questions the interviewer did ask are listed here; click one to read "
+             "its answer.",
     "chars_in_all": "({n:,} characters in all)",
     "read_with": "Read as a follow-up to: “{q}”",
     "corrected": "Read “{typed}” as the interview's “{read_as}”",

@@ -184,12 +184,16 @@ def pair_of(content: object) -> str | None:
 
 def _near_items(hits: Sequence[Hit], language: str = "en") -> str:
     """List items for exchanges offered beside the answer: id, the verbatim question and, for an
-    English question, its English edition."""
+    English question, its English edition. Each item carries the question a click on it asks
+    (:func:`ask_text`) as its ``title`` (a tooltip too; Gradio's sanitiser drops ``data-*``
+    attributes); the page's ``ui.app.ASK_ON_CLICK`` script asks it, in old replies too (Gradio's
+    own option buttons exist under the latest reply only)."""
     items = []
     for hit in hits:
         en = (f'<span class="near-en">{escape(hit.translation.question)}</span>'
               if hit.translation and language == "en" else "")
-        items.append(f'<li><span class="pid">{escape(hit.pair.id)}</span>'
+        items.append(f'<li class="ask-link" title="{escape(ask_text(hit, language))}" '
+                     f'role="button" tabindex="0"><span class="pid">{escape(hit.pair.id)}</span>'
                      f'<span class="near-q">{escape(hit.pair.question)}</span>{en}</li>')
     return "".join(items)
 
@@ -205,18 +209,24 @@ def _runners_up(answer: Answer, limit: int = RUNNERS_UP) -> str:
             f'<ol class="nearest" start="2">{_near_items(runners, answer.language)}</ol></details>')
 
 
+def ask_text(hit: Hit, language: str) -> str:
+    """The interviewer's question of *hit* as a click asks it, in the asker's *language* so that
+    the reply stays in it: the English wording for an English query, the Simplified script for a
+    Simplified one, else verbatim."""
+    q = hit.pair.question
+    if language == "en" and hit.translation:
+        q = hit.translation.question
+    elif language == "zh-Hans":
+        q = to_simplified(q)
+    return " ".join(q.split())
+
+
 def _nearest(answer: Answer, limit: int = NEAREST) -> list[tuple[Hit, str]]:
-    """The hits offered after an abstention, each with the question a click on it asks, in the
-    asker's language so that the reply stays in it (the English wording for an English query,
-    the Simplified script for a Simplified one), without repeating a question."""
+    """The hits offered after an abstention, each with the question a click on it asks
+    (:func:`ask_text`), without repeating a question."""
     out, seen = [], set()
     for hit in answer.hits[:limit]:
-        q = hit.pair.question
-        if answer.language == "en" and hit.translation:
-            q = hit.translation.question
-        elif answer.language == "zh-Hans":
-            q = to_simplified(q)
-        q = " ".join(q.split())
+        q = ask_text(hit, answer.language)
         if q not in seen:
             seen.add(q)
             out.append((hit, q))

@@ -13,8 +13,8 @@ English otherwise. Gradio 6 itself only picks ``zh-CN``
 or ``zh-TW`` (its own languages) from the browser and shows any other Chinese in English, so
 :data:`LOCALE_HEAD` switches the other Chinese locales to the nearest of the two after the page
 loads. The status line (what is served, the abstention threshold) is translated too, except when
-the engine could not be created (then it says why, in English). The header stays bilingual; the
-browser tab's title stays English.
+the engine could not be created (then it says why, in English), and so is the subtitle under
+the heading; the heading itself and the browser tab's title stay as they are.
 
 All Chinese is written once in Simplified; the Traditional strings are converted with OpenCC
 (``s2tw``, :func:`qa.text.to_traditional`: today's standard forms 為, 裡, 群, not 爲, 裏, 羣;

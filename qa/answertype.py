@@ -100,8 +100,8 @@ DECLINE_REASONS = {
     "party": "It asks who (a specific person or company); this interview mostly gives views and "
              "reasons, and seldom answers that kind of question.",
     "later": "It asks about a time after the interview, which cannot speak to later events.",
-    "task": "It asks for something to be written or done; this chatbot can only quote what was "
-            "said in the interview.",
+    "task": "This chatbot does not write or do things: it answers questions about the interview "
+            "with the answers given in it. Ask about one of its topics.",
 }
 
 # A year, not a count or a code: no digit, separator or range mark before it ("400-2020-1234",

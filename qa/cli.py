@@ -174,6 +174,10 @@ def _print_answer(ans: dict, speaker: str = "") -> None:
     if not ans["hits"]:
         print("   No answer: the question is empty.")
         return
+    if ans.get("reason_code") in ("context", "chat", "task"):  # not a question on the interview
+        print(_fill(ans["reason"], indent="   "))
+        print()
+        return
     top = ans["hits"][0]
     if ans["answered"]:
         print(_fill(f"confidence {_conf(ans)} · [{top['pair_id']}] {top['section']}",

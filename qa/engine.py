@@ -39,6 +39,7 @@ from qa.exemplars import ExemplarSet
 from qa.followup import MIN_SUPPORT, SHORT, combine, is_bare, own_words, points_back, refers_back
 from qa.fusion import learned, pair_features, ranks, rrf, weighted
 from qa.parsing import Interview, QAPair, load_interview
+from qa.smalltalk import is_small_talk
 from qa.text import detect_language, strip_markup, tokenize
 from qa.typos import Corrector
 
@@ -48,7 +49,10 @@ REASONS = {**DECLINE_REASONS,
            "exemplar": "It is closer to questions known to lie outside this interview (share "
                        "price, salaries, other companies…) than to the ones it answers.",
            "context": "It follows up on an earlier question (\"why?\", \"tell me more\") but "
-                      "there is none to follow: ask a question first, then the follow-up."}
+                      "there is none to follow: ask a question first, then the follow-up.",
+           "chat": "Hello! This chatbot answers questions about the interview with the answers "
+                   "given in it, verbatim. Ask about one of its topics; the Browse tab lists "
+                   "every exchange."}
 
 MAX_QUESTION_CHARS = 2000
 # A declined answer whose confidence (the calibrated chance that the top exchange is right) is
@@ -131,8 +135,8 @@ class Answer:
         was a follow-up with words of its own, read in context ("那私有云呢?" after a question on
         ERP), the two together, which set the new topic ("具体说说" then asks about private
         cloud); nothing after a follow-up that had nothing to follow (``reason_code``
-        "context")."""
-        if self.reason_code == "context":
+        "context") or after small talk ("chat": "你好", "谢谢")."""
+        if self.reason_code in ("context", "chat"):
             return ""
         return self.topic or self.read_with or self.question
 
@@ -387,7 +391,7 @@ class Engine:
                 out[i] = replace(a, answered=False, confidence=0.0, reason=REASONS["context"],
                                  reason_code="context", unsure=False)
         todo = [i for i, (a, c) in enumerate(zip(out, context, strict=True))
-                if c and a.hits and refers_back(_said(a), neutral)
+                if c and a.hits and a.reason_code != "chat" and refers_back(_said(a), neutral)
                 and not (a.features and a.features.factoid)
                 and (not a.answered or is_bare(_said(a), neutral))]
         self._stay_on_topic(out, context, given, set(todo), top_k, mode, snapshot)
@@ -507,12 +511,14 @@ class Engine:
                 evidence=self.indexes.passages[arg[pi]] if arg[pi] >= 0 else None,
                 translation=self.translation.get(pair.id),
             ))
+        if is_small_talk(q):  # "你好", "谢谢", "who are you?": not a question about the interview
+            answered, confidence = False, 0.0
         code = _decline_reason(q, feats, answered, mode, cal, self.latest_year)
         return Answer(question=q, answered=answered,
                       confidence=confidence, hits=tuple(hits), language=detect_language(q),
                       notice=notice, mode=mode, features=feats,
                       reason=REASONS.get(code or ""), reason_code=code,
-                      unsure=(not answered and code != "task"
+                      unsure=(not answered and code not in ("task", "chat")
                               and confidence >= UNSURE_SHARE * cal.threshold))
 
 
@@ -542,6 +548,8 @@ def _decline_reason(q: str, feats: Features, answered: bool, mode: str, cal: Cal
     answered)."""
     if answered:
         return None
+    if is_small_talk(q):
+        return "chat"
     if feats.factoid and (kind := asks_for(q, latest)) == "task":
         return kind  # a request to write or do something: that is the reason, whatever else
     if feats.factoid and cal.confidence(replace(feats, factoid=0.0), mode) >= cal.threshold:

@@ -103,7 +103,9 @@ class Handlers:
                     "content": render.answer_reply(
                         answer, self.threshold, speaker,
                         repeat=answer.hits[0].pair.id == shown)}, anchor
-        if answer.reason_code == "context":  # a follow-up with nothing to follow: offer starters
+        if answer.reason_code in ("context", "chat", "task"):
+            # nothing to follow, small talk or a request to write something: what this is for,
+            # and the starters, rather than "not covered" with unrelated exchanges
             return {"role": "assistant", "content": render.context_reply(answer),
                     "options": [{"value": q, "label": q} for q in self.page().starters]}, None
         return {"role": "assistant",

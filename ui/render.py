@@ -277,8 +277,9 @@ def abstain_reply(answer: Answer, threshold: float, speaker: str = "") -> str:
 
 
 def context_reply(answer: Answer) -> str:
-    """The reply to a follow-up ("为什么?", "Tell me more") with no question before it: not "the
-    interview does not cover this", but what to do."""
+    """The reply to a follow-up ("为什么?", "Tell me more") with no question before it, to small
+    talk ("你好", "Who are you?") or to a request to write something: not "the interview does not
+    cover this", but what to do."""
     text = localised_reason(answer.reason_code, answer.reason, answer.language) or ""
     return f'<div class="reply abstain">{notice(text, "prompt")}</div>'
 

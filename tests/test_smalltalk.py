@@ -1,0 +1,57 @@
+"""Small talk (greetings, thanks, questions about the chatbot) is told apart from questions, and
+the engine and the app answer it with what the chatbot is for."""
+
+import pytest
+
+from qa.smalltalk import is_small_talk
+
+
+@pytest.mark.parametrize("text", [
+    "你好", "您好！", "大家好", "哈囉,你是誰?可以幫我做什麼?", "嗨 你好", "早安", "谢谢", "多謝",
+    "好的", "OK", "Hi there!", "hello", "Good morning! How does this thing work?", "Thanks a lot",
+    "thank you very much", "bye", "Who are you?", "What can you do?", "你是机器人吗?", "你能做什么",
+])
+def test_small_talk(text):
+    assert is_small_talk(text)
+
+
+@pytest.mark.parametrize("text", [
+    "你好,腾讯会自己做ERP吗?",  # a question besides the greeting
+    "hello, why won't Tencent build ERP?",
+    "What is this?",  # after an answer, "this" may be its topic
+    "这是什么?", "他是谁?", "谢谢你们的回答,那私有云呢?", "好的销售是什么样的?",
+    "What does Tong think of good salespeople?", "", "   ", None,
+])
+def test_questions_are_not_small_talk(text):
+    assert not is_small_talk(text)
+
+
+def test_the_engine_declines_small_talk_with_its_own_reason(real_engine):
+    hello = real_engine.ask("你好")
+    assert not hello.answered and hello.reason_code == "chat" and not hello.unsure
+    assert hello.confidence == 0.0 and hello.anchor == ""  # nothing for a follow-up to lean on
+    # after a question, small talk is not read as a follow-up of it
+    who = real_engine.ask("你是谁?", previous="腾讯会自己做ERP吗")
+    assert who.reason_code == "chat" and who.read_with is None and not who.answered
+    # a greeting with a question is a question
+    both = real_engine.ask("你好,腾讯会自己做ERP吗?")
+    assert both.answered and both.hits[0].pair.id == "p10" and both.reason_code is None
+
+
+def test_the_app_and_the_cli_say_what_the_chatbot_is_for(real_engine, capsys):
+    from qa.cli import _print_answer
+    from ui.handlers import Handlers
+    from ui.page import BUNDLED
+
+    h = Handlers(lambda: real_engine)
+    for text, says in [("你好", "这里回答关于这次访谈的问题"), ("Thanks!", "This chatbot answers"),
+                       ("帮我写一首关于腾讯云的诗", "这里不代写"),
+                       ("Write me a poem about Tencent Cloud", "does not write")]:
+        reply = h.respond(text, [])[1][-1]
+        content = reply["content"]
+        assert says in content and "not cover" not in content and "没有谈到" not in content, text
+        assert [o["value"] for o in reply["options"]] == list(BUNDLED.starters)
+        assert "conf-" not in content  # no confidence badge
+    _print_answer(real_engine.ask("你好").to_dict())
+    out = capsys.readouterr().out
+    assert "This chatbot answers" in out and "does not seem to cover" not in out

@@ -227,6 +227,18 @@ def test_a_listed_exchange_asks_its_question_in_an_old_reply_too(page):
     runner.press("Enter")
     page.wait_for_function(f"document.querySelectorAll('#chat .reply').length > {replies}")
     assert page.locator("#chat .user-msg").last.inner_text().strip() == expected
+    # the keyboard goes on from the question box, not from the old reply
+    assert page.evaluate("document.activeElement === document.querySelector('#ask-box textarea')")
+
+
+def test_the_copy_button_copies_the_text_not_the_html(page):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    ask(page, "腾讯会自己做ERP吗")
+    page.locator("#chat button[aria-label='Copy message']").last.click()
+    page.wait_for_timeout(600)  # the app's copy follows Gradio's own
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "<div" not in copied and "class=" not in copied
+    assert "ERP已經是比較成熟的市場" in copied and "湯道生" in copied
 
 
 def test_compare_shows_answers_side_by_side_and_modes(page, shots):

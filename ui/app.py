@@ -43,7 +43,7 @@ ASK_ON_CLICK = """<script>
     if (!box || !go || !item.title) return;
     box.value = item.title;
     box.dispatchEvent(new Event('input', { bubbles: true }));
-    setTimeout(() => go.click(), 0);
+    setTimeout(() => { go.click(); box.focus(); }, 0);  // the keyboard goes on from the box
   };
   const item = (e) => e.target.closest && e.target.closest('#chat li.ask-link[title]');
   document.addEventListener('click', (e) => { const li = item(e); if (li) ask(li); });
@@ -55,8 +55,26 @@ ASK_ON_CLICK = """<script>
 </script>"""
 # Gradio scopes the stylesheet's rules inside its content container, so a rule for the page's own
 # side padding (32 px a side, a sixth of a phone's width) goes into the page head instead.
+# Gradio's copy button under a message copies its content, which is this app's HTML: a moment
+# after Gradio's own copy (which shows its "copied" mark), the text as shown replaces it (what is
+# folded or hidden, such as the Simplified copy when off, is left out, as on the screen).
+COPY_AS_TEXT = """<script>
+(() => {
+  document.addEventListener('click', (e) => {
+    const btn = e.target.closest && e.target.closest('#chat button[aria-label="Copy message"]');
+    const bar = btn && btn.closest('[class*="message-buttons"]');
+    let row = bar && bar.previousElementSibling;
+    while (row && !row.classList.contains('message-row')) row = row.previousElementSibling;
+    const msg = row && row.querySelector('.reply, .user-msg');
+    if (!msg || !navigator.clipboard) return;
+    const text = msg.innerText.replace(/\\n{3,}/g, '\\n\\n').trim();
+    setTimeout(() => navigator.clipboard.writeText(text).catch(
+      (err) => console.warn('copy as text failed', err)), 150);
+  }, true);
+})();
+</script>"""
 HEAD = ("<style>@media (max-width: 640px) { .main.fillable.app { padding-left: 8px !important; "
-        "padding-right: 8px !important; } }</style>" + LOCALE_HEAD + ASK_ON_CLICK)
+        "padding-right: 8px !important; } }</style>" + LOCALE_HEAD + ASK_ON_CLICK + COPY_AS_TEXT)
 QUEUE_CONCURRENCY = 4
 FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Noto Sans CJK TC",
          "Noto Sans CJK SC", "PingFang TC", "Microsoft JhengHei", "sans-serif")

@@ -231,6 +231,13 @@ def test_a_listed_exchange_asks_its_question_in_an_old_reply_too(page):
     assert page.evaluate("document.activeElement === document.querySelector('#ask-box textarea')")
 
 
+def test_the_header_lines_up_with_the_status_line_tabs_and_chat(page, phone):
+    for p in (page, phone):
+        left = [p.locator(sel).first.bounding_box()["x"]
+                for sel in (".app-title", "#app-sub p", ".status p", "#tabs [role=tab]", "#chat")]
+        assert max(left) - min(left) <= 1, left
+
+
 def test_the_copy_button_copies_the_text_not_the_html(page):
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     ask(page, "腾讯会自己做ERP吗")

@@ -146,7 +146,7 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
     facts = h.status_facts()  # None while the engine cannot be created: the load says why
     i18n = chrome_i18n(page, facts)
     with gr.Blocks(title=page.title, analytics_enabled=False) as demo:
-        gr.HTML(render.header(page))
+        gr.HTML(render.header(page), elem_id="app-header")
         if page.subtitle:
             gr.Markdown(i18n("ui_subtitle"), elem_classes="app-sub", elem_id="app-sub")
         status = gr.Markdown(i18n("ui_status") if facts else "", elem_classes="status")

@@ -46,8 +46,8 @@ from qa.typos import Corrector
 log = logging.getLogger(__name__)
 # Why an answer was declined, by ``Answer.reason_code`` (the text is ``Answer.reason``).
 REASONS = {**DECLINE_REASONS,
-           "exemplar": "It is closer to questions known to lie outside this interview (share "
-                       "price, salaries, other companies…) than to the ones it answers.",
+           "exemplar": "It is closer to questions known to lie outside this interview than to "
+                       "the ones it answers.",
            "context": "It follows up on an earlier question (\"why?\", \"tell me more\") but "
                       "there is none to follow: ask a question first, then the follow-up.",
            "chat": "Hello! This chatbot answers questions about the interview with the answers "

@@ -42,7 +42,7 @@ from collections.abc import Iterable
 from functools import cache, cached_property, lru_cache
 
 from qa.evidence import aligned_simplified
-from qa.text import _jieba, _lock, _stem, to_traditional
+from qa.text import _jieba, _lock, _s2t, _stem, detect_language, to_traditional
 
 _RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _HAN_WORD = re.compile(r"[\u3400-\u9fff]{2,4}")
@@ -102,6 +102,11 @@ def _is_name(word: str) -> bool:
     return len(tags) == 1 and tags[0][1].startswith("nr")
 
 
+def _tw2sp(text: str) -> str:
+    """*text* (Taiwan usage, Traditional) in mainland words and Simplified script (OpenCC)."""
+    return _s2t("tw2sp").convert(text)
+
+
 def sound(text: str) -> tuple[str, ...]:
     """Toneless pinyin of *text*, one syllable per character."""
     return tuple(_pinyin()(text))
@@ -150,9 +155,33 @@ class Corrector:
         """*question* with each slip replaced by the interview's term (in Simplified script), and
         the ``(as typed, read as)`` pairs; *question* itself and ``()`` when there is none."""
         question, spelled = self._read_pinyin(question)
+        question, taiwan = self._read_taiwan(question)
         question, latin = self._correct_latin(question)
         fixed, han = self._correct_han(question)
-        return fixed, spelled + latin + han
+        return fixed, spelled + taiwan + latin + han
+
+    def _read_taiwan(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """In a Traditional question, Taiwan's words for ones the interview uses in their
+        mainland form, read as those: 資料 → 数据, 軟體 → 软件, 伺服器 → 服务器, 頻寬 → 带宽
+        (OpenCC's Taiwan phrase table, ``tw2sp``, word by word as jieba reads the question). Only
+        where the interview uses the converted word and not the one typed: 智慧, which ``tw2sp``
+        turns into 智能, is the interview's own word and stays."""
+        if not self.words or detect_language(question) != "zh-Hant":
+            return question, ()
+        plain = aligned_simplified(question)
+        with _lock:
+            spans = [(w, a, b) for w, a, b in _jieba().tokenize(plain)
+                     if len(w) >= 2 and _RUN.fullmatch(w) and w not in self.words]
+        out, fixes, last = [], [], 0
+        for word, a, b in spans:
+            term = _tw2sp(question[a:b])
+            if term != word and term in self.words:
+                out += [question[last:a], term]
+                fixes.append((question[a:b], term))
+                last = b
+        if not fixes:
+            return question, ()
+        return "".join([*out, question[last:]]), tuple(dict.fromkeys(fixes))
 
     def _read_pinyin(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """The interview's words written in pinyin, as English speakers often do ("zhongtai",

@@ -68,20 +68,46 @@ def test_words_names_and_stretches_across_words_are_left_alone(corrector, questi
     assert corrector.correct(question) == (question, ())
 
 
-def test_no_labelled_question_is_changed_but_for_pinyin(corrector):
-    """The slip rules fire on none of the labelled questions; pinyin spellings of the interview's
-    words ("zhongtai", "Xiongmao Zhibo") are read on purpose, and only those: every reading of a
-    labelled question is a pinyin one."""
+def test_no_labelled_question_is_changed_but_for_pinyin_and_taiwan_words(corrector):
+    """The slip rules fire on none of the labelled questions but the one written with a real
+    slip (q1443, "evrything"); pinyin spellings of the interview's words ("zhongtai", "Xiongmao
+    Zhibo") and Taiwan's words for them (資料, 頻寬) are read on purpose: every other reading of
+    a labelled question is one of the two."""
     followups = DEFAULT_QUESTIONS.with_name("followups.jsonl")
-    spelled = 0
+    spelled = taiwan = 0
+    slips = {"Does Tencent want to do evrything for the companies it works with?":
+             (("evrything", "everything"),)}
     for path in (DEFAULT_QUESTIONS, followups):
         for line in path.read_text(encoding="utf-8").splitlines():
             rec = json.loads(line)
             for text in (rec["question"], rec.get("previous") or ""):
                 fixes = corrector.correct(text)[1]
-                assert fixes == corrector._read_pinyin(text)[1], text
-                spelled += bool(fixes)
-    assert 20 <= spelled <= 60  # 39 questions write an interview word in pinyin
+                pinyin = corrector._read_pinyin(text)[1]
+                words = corrector._read_taiwan(text)[1]
+                assert fixes == pinyin + words + slips.get(text, ()), text
+                spelled += bool(pinyin)
+                taiwan += bool(words)
+    assert 20 <= spelled <= 60  # 40 questions write an interview word in pinyin
+    assert 10 <= taiwan <= 40  # 20 use Taiwan's word (資料, 數位化, 頻寬) for the interview's
+
+
+@pytest.mark.parametrize(("typed", "word", "meant"), [
+    ("那資料隱私呢?", "資料", "数据"),
+    ("熊貓直播的頻寬誰付?", "頻寬", "带宽"),
+    ("騰訊怎麼幫零售業做數位化?", "數位化", "数字化"),
+])
+def test_taiwan_words_are_read_as_the_interviews(corrector, typed, word, meant):
+    read_as, fixes = corrector.correct(typed)
+    assert (word, meant) in fixes and meant in read_as and word not in read_as
+
+
+@pytest.mark.parametrize("question", [
+    "騰訊的智慧零售怎麼做?",  # tw2sp makes 智慧 智能, but 智慧 is the interview's own word
+    "騰訊的小程序有什麼優勢?",  # 小程序 would become 小进程
+    "那资料隐私呢?",  # Simplified: mainland usage, 资料 means "materials"
+])
+def test_the_interviews_own_words_and_simplified_questions_stay(corrector, question):
+    assert corrector._read_taiwan(question) == (question, ())
 
 
 @pytest.mark.parametrize(("typed", "spelled", "meant"), [

@@ -182,7 +182,8 @@ def test_a_follow_up_is_read_with_the_question_before_it(page, shots):
     page.get_by_role("button", name="Clear chat").click()
     page.wait_for_function("document.querySelectorAll('#chat .reply').length === 0")
     ask(page, "他这样划边界的理由是什么")
-    assert "没有谈到" in page.locator("#chat .reply").last.inner_text()
+    last = page.locator("#chat .reply").last  # declined ("not covered" or "not sure"), no answer
+    assert "abstain" in last.get_attribute("class") and last.locator(".ev-a").count() == 0
 
 
 def test_abstention_offers_follow_ups_that_can_be_clicked(page, shots):

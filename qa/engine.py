@@ -171,7 +171,7 @@ def clean_question(text: str | None) -> tuple[str, str | None]:
     if len(text) > MAX_QUESTION_CHARS:
         n = len(text)
         return text[:MAX_QUESTION_CHARS], (
-            f"the question was {n} characters long; only the first {MAX_QUESTION_CHARS} were used"
+            f"the question was {n:,} characters long; only the first {MAX_QUESTION_CHARS:,} were used"
         )
     return text, None
 

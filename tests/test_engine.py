@@ -79,7 +79,7 @@ def test_empty_and_long_questions(hashing_engine):
         assert blank.hits == () and blank.notice == "the question is empty"
     assert hashing_engine.ask("中\u200b台").question == "中台"
     long = hashing_engine.ask("中台" * 5000)
-    assert long.notice and str(MAX_QUESTION_CHARS) in long.notice
+    assert long.notice and f"{MAX_QUESTION_CHARS:,}" in long.notice and "10,000" in long.notice
     assert len(long.question) == MAX_QUESTION_CHARS and long.hits
 
 

@@ -165,6 +165,9 @@ def test_a_reply_speaks_the_language_of_the_question(handlers, engine):
     html = render.answer_reply(answered, 0.5)
     assert "置信度 90%" in html and "% confidence" not in html
     assert escape(answered.hits[0].pair.answer_paragraphs[0][:20]) in html
+    # the matched words as a Simplified reader writes them; the interview's text stays verbatim
+    why = re.search(r'<div class="why">(.*?)</div>', html).group(1)
+    assert "腾讯" in why and "騰訊" not in why
 
 
 def test_a_decline_near_the_threshold_says_not_sure_instead_of_not_covered(engine):
@@ -216,7 +219,7 @@ def test_html_in_a_question_is_shown_as_text(handlers):
 
 def test_very_long_question_is_truncated_with_a_notice(handlers):
     _, history = handlers.respond("Tencent Cloud " * 500, [])
-    assert "only the first 2000 were used" in history[-1]["content"]
+    assert "The question was 6,999 characters long; only the first 2,000 were used" in history[-1]["content"]
     assert "6,999 characters in all" in history[0]["content"]  # the trailing space is stripped
     shown = re.sub(r' data-anchor="[^"]*"', "", history[0]["content"])
     assert len(shown) < 2000  # the bubble shows the start; the anchor keeps what was answered

@@ -129,6 +129,8 @@ def _why(ev: Evidence, language: str = "en") -> str:
         bits.append(t("highlighted", language, where=where, n=ed.best_paragraph + 1,
                       total=len(ed.paragraphs), why=t(f"why_{ed.reason}", language)))
     terms = matched_terms(ev)
+    if language == "zh-Hans":  # the terms as a Simplified reader writes them
+        terms = list(dict.fromkeys(to_simplified(term) for term in terms))
     if terms:
         bits.append(t("matched_terms", language,
                       terms=t("terms_joiner", language).join(terms)))

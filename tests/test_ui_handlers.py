@@ -631,3 +631,24 @@ def test_a_follow_up_on_the_same_exchange_is_folded_under_a_note(real_engine):
     assert "details class=\"same\"" not in history[-1]["content"]
     assert render.pair_of(history[-1]["content"]) == "p13"
     assert render.pair_of(render.message_box("x")) is None
+
+
+@pytest.mark.parametrize(("header", "language"), [
+    ("zh-CN,zh;q=0.9,en;q=0.8", "zh-Hans"), ("zh", "zh-Hans"), ("zh-SG", "zh-Hans"),
+    ("zh-TW,zh;q=0.9", "zh-Hant"), ("zh-HK", "zh-Hant"), ("zh-MO", "zh-Hant"),
+    ("zh-Hant-TW", "zh-Hant"), ("zh-Hans-HK", "zh-Hans"), ("en-US,en;q=0.9", "en"), ("fr", "en"),
+    ("", "en"), (None, "en"),
+])
+def test_the_browsers_language_from_its_accept_language_header(header, language):
+    from ui.i18n import language_of_locale
+
+    assert language_of_locale(header) == language
+
+
+def test_browse_labels_follow_the_page_language(handlers):
+    zh, en = handlers.browse("zh-Hans"), handlers.browse("en")
+    assert "<summary>导读</summary>" in zh and "<summary>英文版</summary>" in zh
+    assert 'class="sec-en"' not in zh and "English edition" not in zh
+    assert "<summary>Introduction (導讀)</summary>" in en and 'class="sec-en"' in en
+    assert "<summary>導讀</summary>" in handlers.browse("zh-Hant")
+

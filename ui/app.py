@@ -28,7 +28,7 @@ import gradio as gr
 from qa.engine import Engine, default_engine
 from ui import render
 from ui.handlers import DEFAULT_TOP_K, Handlers
-from ui.i18n import LOCALE_HEAD, chrome_i18n
+from ui.i18n import LOCALE_HEAD, chrome_i18n, language_of_locale
 from ui.page import UNKNOWN
 
 CSS_PATH = Path(__file__).with_name("style.css")
@@ -216,7 +216,10 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
 
         if facts is None:
             demo.load(h.status, outputs=status, api_visibility="undocumented")
-        demo.load(h.browse, outputs=browse, api_visibility="undocumented")
+        def browse_page(request: gr.Request) -> str:  # in the browser's language, as the labels
+            return h.browse(language_of_locale(request.headers.get("accept-language")))
+
+        demo.load(browse_page, outputs=browse, api_visibility="undocumented")
         # Gradio names the tabs once, in the language it starts with; LOCALE_HEAD may switch the
         # language a moment later (zh-HK, zh-SG): naming them again on load shows the switch
         tabs = [ask_tab, compare_tab, browse_tab]

@@ -134,12 +134,13 @@ class Handlers:
         return _html(run)
 
     # -- Browse ---------------------------------------------------------------------------------
-    def browse(self) -> str:
-        """The whole interview as HTML."""
+    def browse(self, language: str = "en") -> str:
+        """The whole interview as HTML, its own labels in *language* (the page's)."""
         def run() -> str:
             e = self.engine
             return render.browse_page(e.interview, e.translation, e.interview.context,
-                                      e.front.lead, speaker=self.page().speaker)
+                                      e.front.lead, speaker=self.page().speaker,
+                                      language=language)
 
         return _html(run)
 

@@ -40,6 +40,7 @@ _ZH: dict[str, str] = {
     "interviewer": "记者",
     "answer": "回答",
     "english_edition": "英文版",
+    "introduction": "导读",
     "highlighted": "高亮段落：{where}第 {n} 段（共 {total} 段），{why}",
     "highlighted_where_en": "英文版",
     "matched_terms": "匹配词：{terms}",
@@ -95,6 +96,7 @@ _EN: dict[str, str] = {
     "interviewer": "Interviewer",
     "answer": "Answer",
     "english_edition": "English edition",
+    "introduction": "Introduction (導讀)",
     "highlighted": "highlighted: {where}paragraph {n} of {total}, {why}",
     "highlighted_where_en": "English edition, ",
     "matched_terms": "matched terms: {terms}",
@@ -267,6 +269,17 @@ def status_line(language: str, facts: dict) -> str:
 # LOCALE_HEAD, which reaches zh and zh-HK on the way to those two).
 CHROME_LOCALES: dict[str, str] = {
     "en": "en", "zh-CN": "zh-Hans", "zh": "zh-Hans", "zh-TW": "zh-Hant", "zh-HK": "zh-Hant"}
+
+
+def language_of_locale(header: str | None) -> str:
+    """The page language (``"en"``, ``"zh-Hans"``, ``"zh-Hant"``) for a browser's first
+    preferred locale, as an ``Accept-Language`` header gives it, by the rule the page's labels
+    follow: Traditional for zh-TW, zh-HK, zh-MO and zh-Hant-*, Simplified for any other Chinese,
+    English otherwise."""
+    first = (header or "").split(",")[0].split(";")[0].strip().lower()
+    if not (first == "zh" or first.startswith("zh-")):
+        return "en"
+    return "zh-Hant" if first.split("-")[1:2] in (["tw"], ["hk"], ["mo"], ["hant"]) else "zh-Hans"
 
 
 def chrome_table(language: str) -> dict[str, str]:

@@ -424,20 +424,25 @@ def _hue(pair_id: str) -> int:
 
 # -- Browse -------------------------------------------------------------------------------------
 def browse_page(interview: Interview, translation: Mapping[str, PairTranslation],
-                lead: Sequence[str] = (), lead_en: Sequence[str] = (), speaker: str = "") -> str:
+                lead: Sequence[str] = (), lead_en: Sequence[str] = (), speaker: str = "",
+                language: str = "en") -> str:
     """The whole interview, exchange by exchange under its section headings; answers are
     labelled with *speaker* (or "A" when the interview names none), questions with the
     interviewer's label (or "Q"). The table of contents lists each section once and links to its
     first heading (``sec-<n>``); a section that comes back after another one gets its heading
-    again, with an id of its own (``sec-<n>-2``, ``sec-<n>-3``, …) so ids stay unique."""
+    again, with an id of its own (``sec-<n>-2``, ``sec-<n>-3``, …) so ids stay unique. Its own
+    labels are in the page's *language*; the English section titles show on an English page (the
+    English edition of each exchange, folded, on every page)."""
     answerer = escape(speaker) if speaker else "A"
     out = []
     if lead:
         paras = "".join(f"<p>{escape(p)}</p>" for p in lead)
         if lead_en:
             en = "".join(f"<p>{escape(p)}</p>" for p in lead_en)
-            paras += f'<details class="ev-en"><summary>English edition</summary>{en}</details>'
-        out.append(f'<details class="lead"><summary>Introduction (導讀)</summary>{paras}</details>')
+            paras += (f'<details class="ev-en"><summary>{escape(t("english_edition", language))}'
+                      f"</summary>{en}</details>")
+        out.append(f'<details class="lead"><summary>{escape(t("introduction", language))}'
+                   f"</summary>{paras}</details>")
     toc = "".join(f'<li><a href="#sec-{i}">{escape(s)}</a></li>'
                   for i, s in enumerate(interview.sections))
     out.append(f'<ol class="toc">{toc}</ol>')
@@ -450,14 +455,15 @@ def browse_page(interview: Interview, translation: Mapping[str, PairTranslation]
             i = interview.sections.index(pair.section)
             shown[i] = shown.get(i, 0) + 1
             anchor = f"sec-{i}" if shown[i] == 1 else f"sec-{i}-{shown[i]}"
-            en = f'<span class="sec-en">{escape(tr.section)}</span>' if tr and tr.section else ""
+            en = (f'<span class="sec-en">{escape(tr.section)}</span>'
+                  if tr and tr.section and language == "en" else "")
             out.append(f'<h3 class="b-sec" id="{anchor}">{escape(pair.section)}{en}</h3>')
         answer = "".join(f"<p>{escape(p)}</p>" for p in pair.answer_paragraphs)
         english = ""
         if tr:
             en_answer = "".join(f"<p>{escape(p)}</p>" for p in tr.answer_paragraphs)
-            english = (f'<details class="ev-en"><summary>English edition</summary>'
-                       f'<p class="b-q">{escape(tr.question)}</p>{en_answer}</details>')
+            english = (f'<details class="ev-en"><summary>'
+                       f'{escape(t("english_edition", language))}</summary><p class="b-q">{escape(tr.question)}</p>{en_answer}</details>')
         out.append(
             f'<div class="b-pair" id="{escape(pair.id)}"><div class="b-head">'
             f'<span class="pid">{escape(pair.id)}</span></div>'

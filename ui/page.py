@@ -75,7 +75,7 @@ BUNDLED = Page(
         "Why did Tencent keep serving Panda TV?",
     ),
     compare_examples=("中台和数据隐私", "What changed after the 930 reorganisation?",
-                      "騰訊雲的競爭對手"),
+                      "騰訊雲和AWS有什麼不同?"),
 )
 
 # When the engine could not be created, nothing is known about the interview.

@@ -376,7 +376,9 @@ class Engine:
         out = self._ask_alone(questions, top_k, mode, snapshot)
         # an earlier question as it was itself answered: cleaned and cut the same way (as
         # given, for read_with), and searched without pasted markup
-        given = [clean_question(p)[0] if isinstance(p, str) else "" for p in previous or ()]
+        # small talk before ("你好") is no question to follow up on
+        given = [q if (q := clean_question(p)[0] if isinstance(p, str) else "")
+                 and not is_small_talk(q) else "" for p in previous or ()]
         given += [""] * (len(out) - len(given))
         context = [strip_markup(c) for c in given]
         neutral = self._neutral

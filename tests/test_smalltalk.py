@@ -33,6 +33,9 @@ def test_the_engine_declines_small_talk_with_its_own_reason(real_engine):
     # after a question, small talk is not read as a follow-up of it
     who = real_engine.ask("你是谁?", previous="腾讯会自己做ERP吗")
     assert who.reason_code == "chat" and who.read_with is None and not who.answered
+    # nor is anything read as a follow-up of small talk
+    why = real_engine.ask("为什么?", previous="你好")
+    assert why.read_with is None and why.reason_code == "context"
     # a greeting with a question is a question
     both = real_engine.ask("你好,腾讯会自己做ERP吗?")
     assert both.answered and both.hits[0].pair.id == "p10" and both.reason_code is None

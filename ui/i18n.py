@@ -212,7 +212,8 @@ _CHROME_EN: dict[str, str] = {
     "ui_modes_legend": (
         "**▲n / ▼n**: n places higher or lower than under hybrid · **new**: not in hybrid's top k "
         "· a faded cell scored 0 under that mode (nothing in common with the question; the zeros "
-        "are ordered by the dense score)"),
+        "are ordered by the dense score) · a mode's confidence is that of its top answer, so "
+        "modes that agree on it show the same one"),
     "ui_api_note": (
         "**API.** `gradio_client.Client(url).predict(question, 5, api_name=\"/ask\")` returns the "
         "same JSON object as `qa.ask()` and `python -m qa ask --json`; "
@@ -246,7 +247,8 @@ _CHROME_ZH: dict[str, str] = {
     "ui_modes_heading": "### 同一问题在各检索模式下的排名",
     "ui_modes_legend": (
         "**▲n / ▼n**：比混合检索（hybrid）高或低 n 位 · **new**：不在混合检索的前 k 条之内"
-        " · 颜色变淡的格子表示在该模式下得 0 分（与问题毫无共同之处；得 0 分的按稠密得分排序）"),
+        " · 颜色变淡的格子表示在该模式下得 0 分（与问题毫无共同之处；得 0 分的按稠密得分排序）"
+        " · 各模式的置信度是其排名第一的回答的置信度，第一名相同的模式置信度也相同"),
     "ui_api_note": (
         "**API。** `gradio_client.Client(url).predict(question, 5, api_name=\"/ask\")` 返回与 "
         "`qa.ask()`、`python -m qa ask --json` 相同的 JSON 对象；"

@@ -15,9 +15,13 @@ answering, reduced to what an abstention rule can use:
   year later than every year the interview mentions ("腾讯2023年的营收", "by 2025"), or asks what
   happened after the latest one ("after 2019", "2019年以后"). An interview cannot speak to later
   events; without a year in the interview (its date is usually one) the rule is off.
+- a request for the chatbot to write or do something ("帮我写一封邀请函", "write me a poem",
+  "请你扮演汤道生", "ignore all previous instructions") is ``"task"``: an interview can only be
+  quoted.
 - :func:`has_number` says whether a text states a figure or a date.
-- :func:`factoid` combines them into the confidence feature. It is 1.0 for a party, how-to or
-  later-events question, and for a number question whose best-matching passage states no figure. A number
+- :func:`factoid` combines them into the confidence feature. It is 1.0 for a party, how-to,
+  later-events or task question, and for a number question whose best-matching passage states
+  no figure. A number
   question that the evidence *can* answer ("how many days since the reorganisation?" →
   "200多天") is not flagged. It is 0.0 otherwise.
 
@@ -74,22 +78,31 @@ _FIGURE = re.compile(
 )
 
 # A request for the chatbot to do something other than quote the interview: write a text ("帮我写
-# 一封邀请函", "write me a poem"), play a part ("扮演汤道生", "pretend you are"), or drop its
+# 一封邀请函", "write me a poem"), play a part ("请你扮演汤道生", "pretend you are"), or drop its
 # instructions ("忽略上面的规则", "ignore all previous instructions", "系统提示词"). Not a question
-# about writing or roles ("他写过书吗", "寫報告用:湯道生怎麼…", "Did Tong write a book?", "CSIG
-# 扮演什么角色"): 写 must be asked for and followed by what to write (一封, 一首…), 扮演 not
-# followed by 角色, and "write" must not follow a subject.
+# about writing, roles or rules ("他写过书吗", "寫報告用:湯道生怎麼…", "Did Tong write a book?",
+# "CSIG扮演什么角色", "Does Tencent ignore the rules of the market?"): each form must be asked
+# of the chatbot (imperative, or addressed to 你).
 _TASK = re.compile(
-    r"(?:^|[,.!?;:\s]|请你?|麻烦你?|帮我|帮忙|给我|替我|你来?)(?:写|编|作)(?:[一几两]|首|段|封|篇|份|张|条)"
-    r"|扮演(?![^,.!?;:]{0,8}角色)|假装你|假设你是|角色扮演"
-    r"|(?:忽略|无视|忘掉|忘记)(?:掉)?(?:上面|之前|以上|前面|你的|刚才)?(?:的)?(?:所有|全部|一切)?(?:的)?"
-    r"(?:指令|指示|规则|设定|提示|要求)"
+    # 写/编 + what to write, asked for: at the start or after 请 / 帮我 / 麻烦 / 你来 or a leading
+    # 用 (within the sentence: "帮我用这篇访谈的口吻,写一段…"), not "他有没有计划,写一本书?"
+    r"(?:^|(?:^用|请你?|麻烦你?|帮我|帮忙|给我|替我|你来)[^.!?;]{0,25}?)(?:写|编)"
+    r"(?:[一几两]|首|段|封|篇|份|张|条)"
+    # a part to play, addressed to the chatbot: not "腾讯想扮演什么角色", "应该扮演连接者"
+    r"|(?:请你?|你来?|帮我)扮演|假装你|角色扮演"
+    # dropping its instructions: with what to drop ("上面的所有规则"), not "忽略市场规则"
+    r"|(?:忽略|无视|忘掉|忘记)掉?(?:上面|之前|以上|前面|你的|刚才|所有|全部|一切)"
+    r"(?:[的所有全部一切上面之前以上前面你]){0,6}?(?:指令|指示|规则|设定|提示|要求)"
     r"|(?:系统|system)\s*(?:提示词|prompt)"
-    r"|(?<!did )(?<!does )(?<!do )(?<!will )(?<!would )(?<!he )(?<!she )(?<!they )(?<!tong )"
-    r"\b(?:write|compose|draft)\s+(?:me\s+|us\s+)?(?:a|an|some|\d+)\s"
-    r"|\b(?:ignore|disregard|forget)\s+(?:all\s+)?(?:the\s+|your\s+)?(?:previous|prior|above|earlier)?"
-    r"\s*(?:instructions|rules|prompts?)\b"
-    r"|\b(?:pretend (?:to be|you(?:'re| are))|act as|role-?play)\b"
+    # English: write/compose/draft in the imperative (first, after "please" or "can you"), not
+    # "Did Tencent write a letter…?", "…decide to draft a new strategy"
+    r"|(?:^|[.!?]\s*|\bplease\s+|\b(?:can|could|would|will) you\s+(?:please\s+)?)"
+    r"(?:write|compose|draft)\s+(?:me\s+|us\s+)?(?:a|an|some|\d+)\s"
+    r"|\b(?:ignore|disregard|forget)\s+(?:(?:all|any)\s+)?(?:(?:the|your|my)\s+)?"
+    r"(?:previous|prior|above|earlier|preceding)\s+(?:instructions|rules|prompts?)\b"
+    r"|\b(?:ignore|disregard|forget)\s+(?:(?:all|any)\s+)?(?:(?:the|your)\s+)?"
+    r"(?:instructions|prompts?|system prompt)\b"
+    r"|\bpretend (?:to be|you(?:'re| are))\b|\brole-?play\b"
 )
 
 DECLINE_REASONS = {

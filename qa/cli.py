@@ -305,7 +305,8 @@ class _Turns:
         if self.chat:  # each may follow up on the one before: one by one
             for q in questions:
                 ans = self.engine.ask(q, previous=self.previous, **kw)
-                if ans.question:
+                # small talk or a request in between ("谢谢") leaves the topic as it was
+                if ans.question and ans.reason_code not in ("chat", "task"):
                     self.previous = ans.anchor
                 yield ans
             return

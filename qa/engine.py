@@ -50,9 +50,9 @@ REASONS = {**DECLINE_REASONS,
                        "the ones it answers.",
            "context": "It follows up on an earlier question (\"why?\", \"tell me more\") but "
                       "there is none to follow: ask a question first, then the follow-up.",
-           "chat": "Hello! This chatbot answers questions about the interview with the answers "
-                   "given in it, verbatim. Ask about one of its topics; the Browse tab lists "
-                   "every exchange."}
+           "chat": "This chatbot answers questions about the interview with the answers given "
+                   "in it, verbatim. Ask about one of its topics; the Browse tab lists every "
+                   "exchange."}
 
 MAX_QUESTION_CHARS = 2000
 # A declined answer whose confidence (the calibrated chance that the top exchange is right) is
@@ -109,8 +109,8 @@ class Answer:
     mode: str = "hybrid"
     features: Features | None = field(default=None, compare=False)
     reason: str | None = None  # why it declined, when there is a specific one
-    # its kind: "number", "party", "howto", "later" or "task" (qa.answertype), or "exemplar"; None with
-    # no reason
+    # its kind: "number", "party", "howto", "later" or "task" (qa.answertype), "exemplar",
+    # "context" (a follow-up with nothing before it) or "chat" (small talk); None with no reason
     reason_code: str | None = None
     # a follow-up answered together with the earlier question it leans on (qa.followup): that
     # earlier question; and the text that was searched when it was not the question as typed (a
@@ -123,8 +123,9 @@ class Answer:
     # a follow-up read in context that names a topic of its own ("那私有云呢?" after a question on
     # ERP): the text it was searched as, which the next follow-up is read with (see anchor)
     topic: str | None = field(default=None, compare=False)
-    # declined, yet near the threshold (confidence at least UNSURE_SHARE of it): the top exchange
-    # may well answer it, so the reply says "not sure" rather than "not covered"
+    # declined, yet near the threshold (confidence at least UNSURE_SHARE of it) and for no specific
+    # reason (reason_code None): the top exchange may well answer it, so the reply says "not
+    # sure" rather than "not covered"
     unsure: bool = False
 
     @property
@@ -135,8 +136,9 @@ class Answer:
         was a follow-up with words of its own, read in context ("那私有云呢?" after a question on
         ERP), the two together, which set the new topic ("具体说说" then asks about private
         cloud); nothing after a follow-up that had nothing to follow (``reason_code``
-        "context") or after small talk ("chat": "你好", "谢谢")."""
-        if self.reason_code in ("context", "chat"):
+        "context"), after small talk ("chat": "你好", "谢谢") or after a request to write
+        something ("task")."""
+        if self.reason_code in ("context", "chat", "task"):
             return ""
         return self.topic or self.read_with or self.question
 
@@ -171,7 +173,8 @@ def clean_question(text: str | None) -> tuple[str, str | None]:
     if len(text) > MAX_QUESTION_CHARS:
         n = len(text)
         return text[:MAX_QUESTION_CHARS], (
-            f"the question was {n:,} characters long; only the first {MAX_QUESTION_CHARS:,} were used"
+            f"the question was {n:,} characters long; "
+            f"only the first {MAX_QUESTION_CHARS:,} were used"
         )
     return text, None
 
@@ -520,7 +523,7 @@ class Engine:
                       confidence=confidence, hits=tuple(hits), language=detect_language(q),
                       notice=notice, mode=mode, features=feats,
                       reason=REASONS.get(code or ""), reason_code=code,
-                      unsure=(not answered and code not in ("task", "chat")
+                      unsure=(not answered and code is None
                               and confidence >= UNSURE_SHARE * cal.threshold))
 
 

@@ -34,15 +34,17 @@ _TAGS = ("a|abbr|b|big|blockquote|body|br|button|center|code|del|details|div|em|
          "h[1-6]|head|hr|html|i|iframe|img|input|ins|label|li|link|mark|meta|object|ol|option|p|"
          "pre|s|script|section|select|small|source|span|strike|strong|style|sub|summary|sup|svg|"
          "table|tbody|td|textarea|th|thead|title|tr|tt|u|ul|video")
-# HTML's boolean attributes, the only ones written without a value: "<b and c>" (as in "a<b and
-# c>d") is not a tag, "<input disabled>" is.
+# HTML's boolean attributes (and the obsolete ones), the only ones written without a value: "<b
+# and c>" (as in "a<b and c>d") is not a tag, "<input disabled>" is; "disabled = 'x'" is a name
+# with a value.
 _BOOLEAN = ("allowfullscreen|async|autofocus|autoplay|checked|controls|default|defer|disabled|"
-            "hidden|inert|ismap|loop|multiple|muted|nomodule|novalidate|open|playsinline|readonly|"
-            "required|reversed|selected")
+            "download|formnovalidate|hidden|inert|ismap|itemscope|loop|multiple|muted|nomodule|"
+            "noresize|noshade|novalidate|nowrap|open|playsinline|readonly|required|reversed|"
+            "selected")
 # Each attribute is a boolean one (nothing after it but space, / or >) or a name with a value, so
 # the two cannot both match: no backtracking blow-up on an unclosed tag.
 _TAG = re.compile(rf"</?(?:{_TAGS})"
-                  rf"""(?:\s+(?:(?:{_BOOLEAN})(?=[\s/>])|[^\s"'<>/=]+\s*=\s*"""
+                  rf"""(?:\s+(?:(?:{_BOOLEAN})(?!\s*=)(?=[\s/>])|[^\s"'<>/=]+\s*=\s*"""
                   r"""(?:"[^"]*"|'[^']*'|[^\s"'<>]+)))*+\s*/?>""",
                   re.IGNORECASE)
 _SCRIPT = re.compile(r"<(script|style)\b[^<>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)

@@ -175,7 +175,7 @@ class Corrector:
         out, fixes, last = [], [], 0
         for word, a, b in spans:
             term = _tw2sp(question[a:b])
-            if term != word and term in self.words:
+            if term in self.words:  # (the typed word is not one: see spans)
                 out += [question[last:a], term]
                 fixes.append((question[a:b], term))
                 last = b

@@ -70,6 +70,18 @@ from qa.answertype import DECLINE_REASONS, asks_for, asks_later, factoid, has_nu
     ("CSIG在騰訊內部到底扮演什麼角色?", None),
     ("腾讯在产业互联网里扮演了什么样的角色?", None),
     ("How would Tong write a strategy for a bank?", None),
+    ("腾讯在产业互联网中想扮演什么?", None),
+    ("汤道生认为腾讯应该扮演连接者还是参与者?", None),
+    ("What role does Tencent want to act as in the industrial internet?", None),
+    ("假设你是一家零售企业的CIO,腾讯能帮你做什么?", None),  # the interview's own framing
+    ("Did Tencent write a letter to Panda TV's users?", None),
+    ("Did Tang Daosheng write a book?", None),
+    ("Why did Tencent decide to draft a new strategy in 2018?", None),
+    ("Does Tencent ignore the rules of the market?", None),
+    ("腾讯会不会忽略市场规则?", None),
+    ("汤道生有没有计划,写一本书?", None),
+    ("写一首关于腾讯的诗", "task"),
+    ("Can you write a summary of the interview?", "task"),
     ("ERP", None),
     ("", None),
     (None, None),
@@ -190,6 +202,13 @@ def test_a_decline_says_why_only_when_the_answer_type_is_the_reason(flag_decides
     assert not a.answered and a.reason is None
     # except a request to write something: that is the reason whatever the model says
     assert engine.ask("帮我写一首关于腾讯云的诗").reason_code == "task"
+    # near the threshold, a decline with a specific reason is not "not sure": the reason says
+    # why; only a decline without one is
+    engine.calibration = dataclasses.replace(engine.calibration, bias=9.5)  # flagged: ~0.38
+    for question, code in (("帮我写一首关于腾讯云的诗", "task"), ("谁负责腾讯的ERP?", "party")):
+        a = engine.ask(question)
+        assert not a.answered and a.confidence >= 0.25 and a.reason_code == code, question
+        assert not a.unsure, question
 
 
 def test_the_cli_prints_the_reason(capsys):

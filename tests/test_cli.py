@@ -412,22 +412,23 @@ def test_a_signal_that_matched_nothing_says_so_instead_of_a_tied_rank():
 
 
 def test_chat_reads_each_line_as_a_follow_up_of_the_one_before():
-    lines = ["腾讯会自己做ERP吗", "他这样划边界的理由是什么", "那天气呢"]
+    lines = ["腾讯会自己做ERP吗", "谢谢", "他这样划边界的理由是什么", "那天气呢"]
     got = run_qa("ask", "--json", "--chat", stdin="\n".join(lines) + "\n")
     assert got.returncode == 0, got.stderr
-    first, follow, weather = json_lines(got.stdout)
-    assert first["read_with"] is None
+    first, thanks, follow, weather = json_lines(got.stdout)
+    assert first["read_with"] is None and thanks["reason_code"] == "chat"
+    # the thanks in between leaves the topic as it was
     assert follow["read_with"] == lines[0] and follow["hits"][0]["pair_id"] == "p10"
     assert weather["answered"] is False and weather["read_with"] is None
     # without --chat the lines are independent; --previous gives the first one its context
-    got = run_qa("ask", "--json", stdin="\n".join(lines[1:]) + "\n")
+    got = run_qa("ask", "--json", stdin="\n".join(lines[2:]) + "\n")
     assert [a["read_with"] for a in json_lines(got.stdout)] == [None, None]
-    got = run_qa("ask", "--previous", lines[0], lines[1])
+    got = run_qa("ask", "--previous", lines[0], lines[2])
     assert got.returncode == 0, got.stderr
     assert f"read as a follow-up to: {lines[0]}" in got.stdout
     # an invisible line (a zero-width space) is blank like an empty one: skipped, and --previous
     # goes to the first real question
-    got = run_qa("ask", "--json", "--previous", lines[0], stdin=f"\u200b\n{lines[1]}\n")
+    got = run_qa("ask", "--json", "--previous", lines[0], stdin=f"\u200b\n{lines[2]}\n")
     (follow,) = json_lines(got.stdout)
     assert follow["read_with"] == lines[0]
 
@@ -494,3 +495,16 @@ def test_build_prune_removes_other_cached_indexes_only(tmp_path):
     assert "pruned 1 other index folder (" in got.stdout and "removed " in got.stdout
     again = run_qa("build", "--model", "hashing", "--prune", env=env, timeout=120)
     assert "pruned 0 other index folders" in again.stdout
+
+
+def test_the_text_output_says_not_sure_near_the_threshold(capsys):
+    from qa.cli import _print_answer
+
+    hit = {"pair_id": "p04", "section": "s", "question": "q", "answer": "a", "rank": 1,
+           "score": 0.1}
+    for unsure, says in ((True, "Not sure the interview answers this"),
+                         (False, "The interview does not seem to cover this")):
+        _print_answer({"question": "他们缺什么样的人才", "answered": False, "confidence": 0.3,
+                       "unsure": unsure, "hits": [hit]})
+        assert says in " ".join(capsys.readouterr().out.split())
+

@@ -104,6 +104,10 @@ def test_the_benchmark_clears_result_caches_but_keeps_the_converters():
     ("<script>alert(1)</script>", "alert(1)"),
     ("<script>腾讯会自己做ERP吗</script>。", "腾讯会自己做ERP吗 。"),
     ("<input disabled>中台是什么", "中台是什么"),  # a boolean attribute, written without a value
+    ('<input disabled = "x">中台是什么', "中台是什么"),  # a boolean name given a value
+    ('<a download href="x">中台</a>是什么', "中台是什么"),
+    ('<video controlslist="nodownload" controls>ERP', "ERP"),
+    ("<td nowrap>ERP</td>", "ERP"),
 ])
 def test_pasted_markup_is_not_part_of_the_question(pasted, question):
     assert strip_markup(pasted) == question
@@ -124,7 +128,8 @@ def test_an_unclosed_tag_with_many_attributes_is_quick():
     ambiguous one, and Python's re holds the GIL, so every other user waited."""
     import time
 
-    worst = ["<b" + " a=a" * 500, "<b" + " disabled" * 500 + " x", "<img src=x " + " ".join(f"data-{i}=v" for i in range(300))
+    worst = ["<b" + " a=a" * 500, "<b" + " disabled" * 500 + " x",
+             "<img src=x " + " ".join(f"data-{i}=v" for i in range(300))
              + " 腾讯云为什么不赚钱", "<script" * 300]
     start = time.perf_counter()
     for text in worst:

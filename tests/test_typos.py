@@ -104,6 +104,7 @@ def test_taiwan_words_are_read_as_the_interviews(corrector, typed, word, meant):
 @pytest.mark.parametrize("question", [
     "騰訊的智慧零售怎麼做?",  # tw2sp makes 智慧 智能, but 智慧 is the interview's own word
     "騰訊的小程序有什麼優勢?",  # 小程序 would become 小进程
+    "騰訊如何整合內部的資源?",  # 整合 (tw2sp: 集成) is the interview's word
     "那资料隐私呢?",  # Simplified: mainland usage, 资料 means "materials"
 ])
 def test_the_interviews_own_words_and_simplified_questions_stay(corrector, question):

@@ -219,7 +219,8 @@ def test_html_in_a_question_is_shown_as_text(handlers):
 
 def test_very_long_question_is_truncated_with_a_notice(handlers):
     _, history = handlers.respond("Tencent Cloud " * 500, [])
-    assert "The question was 6,999 characters long; only the first 2,000 were used" in history[-1]["content"]
+    assert ("The question was 6,999 characters long; only the first 2,000 were used"
+            in history[-1]["content"])
     assert "6,999 characters in all" in history[0]["content"]  # the trailing space is stripped
     shown = re.sub(r' data-anchor="[^"]*"', "", history[0]["content"])
     assert len(shown) < 2000  # the bubble shows the start; the anchor keeps what was answered

@@ -37,19 +37,23 @@ CSS_PATH = Path(__file__).with_name("style.css")
 # question box, which is then submitted, as Gradio's option buttons do under the latest reply.
 ASK_ON_CLICK = """<script>
 (() => {
-  const ask = (item) => {
+  const ask = (item, keyboard) => {
     const box = document.querySelector('#ask-box textarea');
     const go = [...document.querySelectorAll('#ask-box button')].pop();
     if (!box || !go || !item.title) return;
     box.value = item.title;
     box.dispatchEvent(new Event('input', { bubbles: true }));
-    setTimeout(() => { go.click(); box.focus(); }, 0);  // the keyboard goes on from the box
+    // from the keyboard, typing goes on in the box (a tap does not pop up a phone's keyboard)
+    setTimeout(() => { go.click(); if (keyboard) box.focus(); }, 0);
   };
   const item = (e) => e.target.closest && e.target.closest('#chat li.ask-link[title]');
-  document.addEventListener('click', (e) => { const li = item(e); if (li) ask(li); });
+  document.addEventListener('click', (e) => {
+    const li = item(e);  // selecting text in an item is not a click on it
+    if (li && !String(window.getSelection && window.getSelection())) ask(li, false);
+  });
   document.addEventListener('keydown', (e) => {
     const li = item(e);
-    if (li && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); ask(li); }
+    if (li && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); ask(li, true); }
   });
 })();
 </script>"""

@@ -73,7 +73,9 @@ class Handlers:
         """One chat turn: returns the cleared textbox and the history with the new messages.
 
         The user's message is appended as escaped text; the reply is the top answer with evidence,
-        or (when the engine abstains) a "not covered" note whose options are the nearest questions.
+        or (when the engine abstains) a "not covered" / "not sure" note whose options are the
+        nearest questions; small talk, a request to write something and a follow-up with nothing
+        before it get one line on what the chatbot is for, with the starters as options.
         An empty message adds nothing (the input box's placeholder already says what to do).
         """
         history = list(history or [])
@@ -105,9 +107,11 @@ class Handlers:
                         repeat=answer.hits[0].pair.id == shown)}, anchor
         if answer.reason_code in ("context", "chat", "task"):
             # nothing to follow, small talk or a request to write something: what this is for,
-            # and the starters, rather than "not covered" with unrelated exchanges
+            # and the starters, rather than "not covered" with unrelated exchanges; after small
+            # talk or a request, a follow-up still leans on the question before them
+            keep = None if answer.reason_code == "context" else previous
             return {"role": "assistant", "content": render.context_reply(answer),
-                    "options": [{"value": q, "label": q} for q in self.page().starters]}, None
+                    "options": [{"value": q, "label": q} for q in self.page().starters]}, keep
         return {"role": "assistant",
                 "content": render.abstain_reply(answer, self.threshold, speaker),
                 "options": render.follow_ups(answer)}, anchor

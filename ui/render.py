@@ -463,7 +463,8 @@ def browse_page(interview: Interview, translation: Mapping[str, PairTranslation]
         if tr:
             en_answer = "".join(f"<p>{escape(p)}</p>" for p in tr.answer_paragraphs)
             english = (f'<details class="ev-en"><summary>'
-                       f'{escape(t("english_edition", language))}</summary><p class="b-q">{escape(tr.question)}</p>{en_answer}</details>')
+                       f'{escape(t("english_edition", language))}</summary>'
+                       f'<p class="b-q">{escape(tr.question)}</p>{en_answer}</details>')
         out.append(
             f'<div class="b-pair" id="{escape(pair.id)}"><div class="b-head">'
             f'<span class="pid">{escape(pair.id)}</span></div>'

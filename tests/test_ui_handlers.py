@@ -296,7 +296,13 @@ def test_compare_modes_fades_exchanges_a_lexical_mode_scored_zero(handlers, engi
     lexical = engine.ask("熊猫直播", top_k=5, mode="lexical")
     assert [h.scores["lexical"] > 0 for h in lexical.hits] == [True, False, False, False, False]
     assert html.count('class="mcell zero"') == 4
-    assert "the zeros are ordered by the dense score" in html
+    # its tooltips in the question's language
+    assert "得 0 分的按稠密得分排序" in html and "the zeros are ordered" not in html
+    english = handlers.compare_modes("Panda TV bandwidth", 5)
+    assert "the zeros are ordered by the dense score" in english
+    assert "混合检索" not in english
+    cards = handlers.compare("熊猫直播", 5)
+    assert "无匹配" in cards and "no match" not in cards
 
 
 def test_browse_lists_all_thirteen_exchanges_by_section(handlers, engine):

@@ -74,6 +74,10 @@ _ZH: dict[str, str] = {
     "cmp_answered": "会回答",
     "cmp_abstains": "不回答：访谈没有谈到这个问题",
     "cmp_unsure": "不回答：不确定访谈是否回答了这个问题",
+    "no_match": "无匹配",
+    "mv_new": "不在混合检索（hybrid）的前 k 条之内",
+    "mv_was": "混合检索排名 #{n}",
+    "zero_title": "在该模式下得 0 分：与问题毫无共同之处；得 0 分的按稠密得分排序",
     "whole_answer": "完整回答（共 {n} 段）",
     # the welcome text in the empty chat (ui.page)
     "welcome": "**向访谈提问。** 腾讯 CSIG（云与智慧产业）总裁汤道生于 2019 年 5 月接受第一财经专访，"
@@ -120,6 +124,11 @@ _EN: dict[str, str] = {
     "cmp_answered": "answered",
     "cmp_abstains": "abstains: the interview does not cover this",
     "cmp_unsure": "abstains: not sure the interview answers this",
+    "no_match": "no match",
+    "mv_new": "not in the hybrid top-k",
+    "mv_was": "hybrid rank #{n}",
+    "zero_title": "scored 0 under this mode: nothing in common with the question; the zeros are "
+                  "ordered by the dense score",
     "whole_answer": "whole answer ({n} paragraphs)",
     "error": "Sorry, something went wrong while answering. Please try again or rephrase the "
              "question; other users are not affected.",

@@ -296,21 +296,24 @@ def _score(x: float) -> str:
     return f"{x:.4f}" if abs(x) < 10 else f"{x:.2f}"
 
 
-def _rank(scores: dict, name: str) -> str:
-    """``#3``, or "no match" (:func:`qa.fusion.signal_rank`)."""
+def _rank(scores: dict, name: str, language: str = "en") -> str:
+    """``#3``, or "no match" in *language* (:func:`qa.fusion.signal_rank`)."""
     rank = signal_rank(scores, name)
-    return f"#{rank}" if rank is not None else "no match"
+    return f"#{rank}" if rank is not None else t("no_match", language)
 
 
-def _signal_chips(hit: Hit) -> str:
+def _signal_chips(hit: Hit, language: str = "en") -> str:
+    """The scores of *hit*, named as the legend names them (fused, dense, lexical, latent terms:
+    the legend glosses them in the page's language)."""
     s = hit.scores
     return ('<div class="chips">'
             f'<span class="chip chip-fused">fused {_score(hit.score)}</span>'
-            f'<span class="chip chip-dense">dense {_score(s["dense"])} · {_rank(s, "dense")}</span>'
+            f'<span class="chip chip-dense">dense {_score(s["dense"])} · '
+            f'{escape(_rank(s, "dense", language))}</span>'
             f'<span class="chip chip-lex">lexical {_score(s["lexical"])} · '
-            f'{_rank(s, "lexical")}</span>'
+            f'{escape(_rank(s, "lexical", language))}</span>'
             + (f'<span class="chip chip-sparse">latent terms {_score(s["sparse"])} · '
-               f'{_rank(s, "sparse")}</span>' if "sparse" in s else "")
+               f'{escape(_rank(s, "sparse", language))}</span>' if "sparse" in s else "")
             + "</div>")
 
 
@@ -332,7 +335,7 @@ def compare_cards(answer: Answer, threshold: float) -> str:
             f'<div class="card" style="--h:{_hue(hit.pair.id)}">'
             f'<div class="card-head"><span class="rank">#{hit.rank}</span>'
             f'<span class="pid">{escape(hit.pair.id)}</span>{_section(hit, lang)}</div>'
-            f"{_signal_chips(hit)}"
+            f"{_signal_chips(hit, lang)}"
             f'<div class="ev-q">{render_marked(ev.zh.question)}</div>'
             f"{_card_answer(ev.zh, lang)}{english}</div>")
     verdict = t("cmp_answered" if answer.answered
@@ -356,8 +359,6 @@ def _card_answer(ed: TextEvidence, language: str = "en") -> str:
     return f'<div class="ev-a" lang="{tag}">{render_paragraphs(one)}</div>{whole}'
 
 
-ZERO_TITLE = ("scored 0 under this mode: nothing in common with the question; the zeros are "
-              "ordered by the dense score")
 
 
 def modes_table(answers: Mapping[str, Answer], threshold: float) -> str:
@@ -367,6 +368,7 @@ def modes_table(answers: Mapping[str, Answer], threshold: float) -> str:
     if not modes or not answers[modes[0]].hits:
         return ""
     base = {h.pair.id: h.rank for h in answers[modes[0]].hits}
+    lang = answers[modes[0]].language
     head = "".join(
         f'<th><div class="mode">{escape(m)}</div>'
         f"{confidence_badge(answers[m].confidence, threshold, answers[m].language)}</th>"
@@ -382,9 +384,9 @@ def modes_table(answers: Mapping[str, Answer], threshold: float) -> str:
             h = hits[r]
             # under one lexical signal, 0 means nothing in common (the dense score orders those)
             zero = m in ("lexical", "sparse") and h.scores.get(m, h.score) <= 0
-            faded = (' zero" title="' + escape(ZERO_TITLE)) if zero else ""
+            faded = (' zero" title="' + escape(t("zero_title", lang))) if zero else ""
             cells.append(f'<td><div class="mcell{faded}" style="--h:{_hue(h.pair.id)}">'
-                         f'<span class="pid">{escape(h.pair.id)}</span>{_move(base, h)}'
+                         f'<span class="pid">{escape(h.pair.id)}</span>{_move(base, h, lang)}'
                          f'<span class="mq">{escape(_short(h.pair.question))}</span>'
                          f'<span class="ms">{_score(h.score)}</span></div></td>')
         rows.append(f'<tr>{"".join(cells)}</tr>')
@@ -392,14 +394,15 @@ def modes_table(answers: Mapping[str, Answer], threshold: float) -> str:
             f'</thead><tbody>{"".join(rows)}</tbody></table></div>')
 
 
-def _move(base: dict[str, int], hit: Hit) -> str:
+def _move(base: dict[str, int], hit: Hit, language: str = "en") -> str:
     was = base.get(hit.pair.id)
     if was is None:
-        return '<span class="mv mv-new" title="not in the hybrid top-k">new</span>'
+        return f'<span class="mv mv-new" title="{escape(t("mv_new", language))}">new</span>'
     if was == hit.rank:
         return ""
     up = was > hit.rank
-    return (f'<span class="mv mv-{"up" if up else "down"}" title="hybrid rank #{was}">'
+    return (f'<span class="mv mv-{"up" if up else "down"}" '
+            f'title="{escape(t("mv_was", language, n=was))}">'
             f'{"▲" if up else "▼"}{abs(was - hit.rank)}</span>')
 
 

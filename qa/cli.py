@@ -174,7 +174,9 @@ def _print_answer(ans: dict, speaker: str = "") -> None:
     if not ans["hits"]:
         print("   No answer: the question is empty.")
         return
-    if ans.get("reason_code") in ("context", "chat", "task"):  # not a question on the interview
+    from qa.engine import ASIDES
+
+    if ans.get("reason_code") in ASIDES:  # no question on the interview: what this is for
         print(_fill(ans["reason"], indent="   "))
         print()
         return
@@ -305,9 +307,8 @@ class _Turns:
         if self.chat:  # each may follow up on the one before: one by one
             for q in questions:
                 ans = self.engine.ask(q, previous=self.previous, **kw)
-                # small talk or a request in between ("谢谢") leaves the topic as it was
-                if ans.question and ans.reason_code not in ("chat", "task"):
-                    self.previous = ans.anchor
+                if ans.question:
+                    self.previous = ans.anchor_after(self.previous)
                 yield ans
             return
         previous: list[str | None] = [None] * len(questions)

@@ -54,6 +54,13 @@ REASONS = {**DECLINE_REASONS,
                    "in it, verbatim. Ask about one of its topics; the Browse tab lists every "
                    "exchange."}
 
+# Reason codes of a message that is no question on the interview (a follow-up with nothing before
+# it, small talk, a request to write something): the app says what it is for instead of "not
+# covered" (Answer.aside). Small talk or a request between a question and its follow-up leaves
+# the topic as it was (Answer.anchor_after).
+ASIDES = ("context", "chat", "task")
+_TOPIC_KEPT = ("chat", "task")
+
 MAX_QUESTION_CHARS = 2000
 # A declined answer whose confidence (the calibrated chance that the top exchange is right) is
 # at least this share of the threshold is "not sure" rather than "not covered" (Answer.unsure).
@@ -138,9 +145,19 @@ class Answer:
         cloud); nothing after a follow-up that had nothing to follow (``reason_code``
         "context"), after small talk ("chat": "你好", "谢谢") or after a request to write
         something ("task")."""
-        if self.reason_code in ("context", "chat", "task"):
+        if self.aside:
             return ""
         return self.topic or self.read_with or self.question
+
+    @property
+    def aside(self) -> bool:
+        """Whether it was no question on the interview (:data:`ASIDES`)."""
+        return self.reason_code in ASIDES
+
+    def anchor_after(self, previous: str | None) -> str:
+        """What the next turn follows up on when this one followed up on *previous*: *previous*
+        still after small talk or a request in between ("谢谢"), else :attr:`anchor`."""
+        return (previous or "") if self.reason_code in _TOPIC_KEPT else self.anchor
 
     def to_dict(self) -> dict:
         return {
@@ -379,9 +396,7 @@ class Engine:
         out = self._ask_alone(questions, top_k, mode, snapshot)
         # an earlier question as it was itself answered: cleaned and cut the same way (as
         # given, for read_with), and searched without pasted markup
-        # small talk before ("你好") is no question to follow up on
-        given = [q if (q := clean_question(p)[0] if isinstance(p, str) else "")
-                 and not is_small_talk(q) else "" for p in previous or ()]
+        given = [_earlier(p) for p in previous or ()]
         given += [""] * (len(out) - len(given))
         context = [strip_markup(c) for c in given]
         neutral = self._neutral
@@ -516,15 +531,24 @@ class Engine:
                 evidence=self.indexes.passages[arg[pi]] if arg[pi] >= 0 else None,
                 translation=self.translation.get(pair.id),
             ))
-        if is_small_talk(q):  # "你好", "谢谢", "who are you?": not a question about the interview
+        chat = is_small_talk(q)  # "你好", "谢谢", "who are you?": no question on the interview
+        if chat:
             answered, confidence = False, 0.0
-        code = _decline_reason(q, feats, answered, mode, cal, self.latest_year)
+        code = "chat" if chat else _decline_reason(q, feats, answered, mode, cal,
+                                                   self.latest_year)
         return Answer(question=q, answered=answered,
                       confidence=confidence, hits=tuple(hits), language=detect_language(q),
                       notice=notice, mode=mode, features=feats,
                       reason=REASONS.get(code or ""), reason_code=code,
                       unsure=(not answered and code is None
                               and confidence >= UNSURE_SHARE * cal.threshold))
+
+
+def _earlier(previous: str | None) -> str:
+    """An earlier question as it was itself answered (cleaned and cut the same way); "" for none,
+    and for small talk ("你好"), which is no question to follow up on."""
+    q = clean_question(previous)[0] if isinstance(previous, str) else ""
+    return "" if is_small_talk(q) else q
 
 
 def _said(a: Answer) -> str:
@@ -553,13 +577,12 @@ def _decline_reason(q: str, feats: Features, answered: bool, mode: str, cal: Cal
     answered)."""
     if answered:
         return None
-    if is_small_talk(q):
-        return "chat"
-    if feats.factoid and (kind := asks_for(q, latest)) == "task":
-        return kind  # a request to write or do something: that is the reason, whatever else
-    if feats.factoid and cal.confidence(replace(feats, factoid=0.0), mode) >= cal.threshold:
+    if feats.factoid:
         kind = asks_for(q, latest)
-        return kind if kind in DECLINE_REASONS else None
+        if kind == "task":  # a request to write or do something: that is the reason, whatever else
+            return kind
+        if cal.confidence(replace(feats, factoid=0.0), mode) >= cal.threshold:
+            return kind if kind in DECLINE_REASONS else None
     generic = cal.without_exemplars()
     # without exemplars, *cal* is already the generic model (and the feature is 0)
     if (feats.exemplar > 0 and generic is not cal

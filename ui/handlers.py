@@ -99,19 +99,18 @@ class Handlers:
         (:attr:`~qa.engine.Answer.anchor`)."""
         answer = self.engine.ask(text, top_k=DEFAULT_TOP_K, previous=previous)
         speaker = self.page().speaker
-        anchor = answer.anchor or None  # a cleaned question: at most MAX_QUESTION_CHARS
+        # a cleaned question (at most MAX_QUESTION_CHARS), or the one before small talk
+        anchor = answer.anchor_after(previous) or None
         if answer.answered:
             return {"role": "assistant",
                     "content": render.answer_reply(
                         answer, self.threshold, speaker,
                         repeat=answer.hits[0].pair.id == shown)}, anchor
-        if answer.reason_code in ("context", "chat", "task"):
+        if answer.aside:
             # nothing to follow, small talk or a request to write something: what this is for,
-            # and the starters, rather than "not covered" with unrelated exchanges; after small
-            # talk or a request, a follow-up still leans on the question before them
-            keep = None if answer.reason_code == "context" else previous
+            # and the starters, rather than "not covered" with unrelated exchanges
             return {"role": "assistant", "content": render.context_reply(answer),
-                    "options": [{"value": q, "label": q} for q in self.page().starters]}, keep
+                    "options": [{"value": q, "label": q} for q in self.page().starters]}, anchor
         return {"role": "assistant",
                 "content": render.abstain_reply(answer, self.threshold, speaker),
                 "options": render.follow_ups(answer)}, anchor

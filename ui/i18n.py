@@ -304,10 +304,12 @@ def chrome(page: Page, status: dict | None = None) -> dict[str, dict[str, str]]:
     (``ui_welcome``) included, and the status line (``ui_status``) when *status* gives its facts
     (:meth:`ui.handlers.Handlers.status_facts`): the translations :func:`chrome_i18n` hands to
     Gradio."""
-    welcome = {"en": page.welcome, "zh-Hans": page.welcome_hans or page.welcome,
-               "zh-Hant": page.welcome_hant or page.welcome}
-    subtitle = {"en": page.subtitle, "zh-Hans": page.subtitle_hans or page.subtitle,
-                "zh-Hant": page.subtitle_hant or page.subtitle}
+    def by_language(name: str) -> dict[str, str]:  # a Page text in each language, else English
+        english = getattr(page, name)
+        return {"en": english, "zh-Hans": getattr(page, f"{name}_hans") or english,
+                "zh-Hant": getattr(page, f"{name}_hant") or english}
+
+    welcome, subtitle = by_language("welcome"), by_language("subtitle")
     return {locale: {**chrome_table(language), "ui_welcome": welcome[language],
                      **({"ui_subtitle": subtitle[language]} if page.subtitle else {}),
                      **({"ui_status": status_line(language, status)} if status else {})}

@@ -12,6 +12,9 @@ from qa.smalltalk import is_small_talk
     "thank you very much", "bye", "Who are you?", "What can you do?", "你是机器人吗?", "你能做什么",
     "你好你是谁", "嗨你好", "哈喽你好", "谢谢你的回答", "how are you?", "hi, how are you", "thank u",
     "hi good morning",
+    # a bare "how does it work?" is about the chatbot beside a greeting or "who are you?"
+    "哈囉,你是誰?可以幫我做什麼?", "Hi! How does it work?", "你好,这个怎么用?", "嗨,怎么使用",
+    "hello, what can it do?",
 ])
 def test_small_talk(text):
     assert is_small_talk(text)
@@ -26,6 +29,8 @@ def test_small_talk(text):
     # forms that may follow up on the topic before: only ones addressed to the chatbot count
     "How does it work?", "这个怎么用", "怎么用?", "How can I use it?", "可以帮我做什么?",
     "history", "hihello", "ok so what about ERP",
+    # ... but after thanks or an acknowledgement they may still be about the answer before
+    "好的,怎么用?", "谢谢,可以帮我做什么", "Thanks! How does it work?",
 ])
 def test_questions_are_not_small_talk(text):
     assert not is_small_talk(text)

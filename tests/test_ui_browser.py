@@ -87,10 +87,12 @@ def url(browser):
     demo.close()
 
 
-def open_page(browser, url, viewport, locale=None):
-    """A new page on *url*; *locale* sets the browser's language (``navigator.language``)."""
+def open_page(browser, url, viewport, locale=None, headers=None):
+    """A new page on *url*; *locale* sets the browser's language (``navigator.language``),
+    *headers* extra HTTP headers."""
     context = browser.new_context(viewport=viewport, device_scale_factor=1,
-                                  **({"locale": locale} if locale else {}))
+                                  **({"locale": locale} if locale else {}),
+                                  **({"extra_http_headers": headers} if headers else {}))
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     local = ("http://127.0.0.1", "http://localhost", "data:", "blob:")
@@ -438,11 +440,26 @@ def test_the_labels_follow_the_browsers_language(browser, url, shots, locale, la
             page.wait_for_timeout(300)
             page.screenshot(path=str(shots / f"labels-{locale}-compare.png"), full_page=True)
 
-        # Browse is written on the server in the browser's language (its Accept-Language)
+        # Browse is written on the server in the browser's language (navigator.language)
         page.get_by_role("tab", name=want["tabs"][2]).click()
         intro = {"en": "Introduction (導讀)", "zh-Hans": "导读", "zh-Hant": "導讀"}[language]
         expect(page.locator("#browse details.lead > summary")).to_have_text(intro)
         expect(page.locator("#browse .sec-en")).to_have_count(
             len(page.locator("#browse h3.b-sec").all()) if language == "en" else 0)
+    finally:
+        context.close()
+
+
+def test_browse_follows_the_same_language_as_the_labels(browser, url):
+    """navigator.language decides, as for the labels, even when Accept-Language says otherwise
+    (a browser whose UI language and preferred content language differ)."""
+    from playwright.sync_api import expect
+
+    context, page = open_page(browser, url, VIEWPORT, locale="zh-TW",
+                              headers={"Accept-Language": "en-US,en;q=0.9"})
+    try:
+        page.get_by_role("tab", name=LABELS["zh-Hant"]["tabs"][2]).click()
+        expect(page.locator("#browse details.lead > summary")).to_have_text("導讀")
+        expect(page.locator("#browse .sec-en")).to_have_count(0)
     finally:
         context.close()

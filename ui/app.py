@@ -196,6 +196,9 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
                 modes = gr.HTML(elem_id="compare-modes")
             with gr.Tab(i18n("ui_tab_browse"), id="browse", elem_id="tab-browse") as browse_tab:
                 browse = gr.HTML(elem_id="browse")
+                # the browser's language (navigator.language, which the labels follow), filled
+                # in by the load event's js below
+                browser_locale = gr.Textbox(visible=False)
         gr.Markdown(i18n("ui_api_note"), elem_classes="api-note")
 
         chat = {"outputs": [msg, chatbot], "show_progress": "minimal",
@@ -220,10 +223,13 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
 
         if facts is None:
             demo.load(h.status, outputs=status, api_visibility="undocumented")
-        def browse_page(request: gr.Request) -> str:  # in the browser's language, as the labels
-            return h.browse(language_of_locale(request.headers.get("accept-language")))
+        def browse_page(locale: str | None, request: gr.Request) -> str:
+            # in the language the labels follow: navigator.language, else Accept-Language
+            header = request.headers.get("accept-language") if request else None
+            return h.browse(language_of_locale(locale or header))
 
-        demo.load(browse_page, outputs=browse, api_visibility="undocumented")
+        demo.load(browse_page, inputs=browser_locale, outputs=browse,
+                  js="() => navigator.language || ''", api_visibility="undocumented")
         # Gradio names the tabs once, in the language it starts with; LOCALE_HEAD may switch the
         # language a moment later (zh-HK, zh-SG): naming them again on load shows the switch
         tabs = [ask_tab, compare_tab, browse_tab]

@@ -35,7 +35,8 @@ def test_a_decline_near_the_threshold_is_unsure(real_engine):
     threshold = real_engine.calibration.threshold
     questions = ["What's the weather in Shenzhen tomorrow?", "他们缺什么样的人才",
                  "CSIG缺哪类人?", "Does Tencent lack people?", "腾讯云什么时候才能赚钱?",
-                 "腾讯会自己做ERP吗", "那个马化腾对中台怎么看"]
+                 "腾讯会自己做ERP吗", "那个马化腾对中台怎么看", "How does Tencent recruit talent?",
+                 "他们缺什么样的人?"]
     answers = real_engine.ask_many(questions)
     for a in answers:
         assert a.unsure == (not a.answered and a.confidence >= UNSURE_SHARE * threshold), a

@@ -62,6 +62,8 @@ ASIDES = ("context", "chat", "task")
 _TOPIC_KEPT = ("chat", "task")
 
 MAX_QUESTION_CHARS = 2000
+# the notice's end when a long message was read as its last line, the question
+LAST_LINE_USED = "only its last line was used"
 # A declined answer whose confidence (the calibrated chance that the top exchange is right) is
 # at least this share of the threshold is "not sure" rather than "not covered" (Answer.unsure).
 UNSURE_SHARE = 0.5
@@ -80,12 +82,22 @@ _FORMAT = re.compile(
 
 @dataclass(frozen=True)
 class Hit:
+    """One exchange of the interview as a result: its ``rank`` (1 is the answer), the ``pair``
+    (``pair.question``, ``pair.answer``: the verbatim text), the fused ``score`` and each signal's
+    ``scores``, the ``evidence`` passage that matched best, and the English edition's
+    ``translation`` when there is one."""
+
     rank: int
     pair: QAPair
     score: float
     scores: dict[str, float]
     evidence: Passage | None = None  # the passage of this pair that matched the query best
     translation: PairTranslation | None = None
+
+    @property
+    def pair_id(self) -> str:
+        """The exchange's id ("p10"), as ``to_dict()["pair_id"]``."""
+        return self.pair.id
 
     def to_dict(self) -> dict:
         d = {
@@ -107,6 +119,13 @@ class Hit:
 
 @dataclass(frozen=True)
 class Answer:
+    """The engine's reply to one question: whether it is ``answered`` (else declined, with a
+    ``reason`` / ``reason_code`` when there is a specific one, and ``unsure`` when it came close),
+    the ``confidence`` (the chance the top exchange is right), the ``hits`` (best first: the
+    answer and the runners-up, also when declined), how the question was read (``language``,
+    ``read_with``, ``read_as``, ``corrections``, ``notice``), and :attr:`anchor`, what a
+    follow-up to it is read with. :meth:`to_dict` is the JSON object ``ask --json`` prints."""
+
     question: str
     answered: bool
     confidence: float
@@ -182,16 +201,22 @@ class Answer:
 
 
 def clean_question(text: str | None) -> tuple[str, str | None]:
-    """Strip control and invisible format characters and surrounding space; truncate with a
-    notice if too long."""
+    """Strip control and invisible format characters and surrounding space. A text longer than
+    MAX_QUESTION_CHARS keeps its end, where a long message's question usually is (a pasted
+    document, then "腾讯会自己做ERP吗?"): its last line alone when that is a question (ends with
+    a question mark), else its last MAX_QUESTION_CHARS characters; a notice says which."""
     # lone surrogates (undecodable bytes, odd JSON) become U+FFFD instead of crashing OpenCC
     text = (text or "").encode("utf-8", "replace").decode("utf-8")
-    text = _CONTROL.sub(" ", _FORMAT.sub("", text)).strip()
+    text = _CONTROL.sub(" ", _FORMAT.sub("", text)).strip()  # keeps line breaks
     if len(text) > MAX_QUESTION_CHARS:
         n = len(text)
-        return text[:MAX_QUESTION_CHARS], (
+        last = text.splitlines()[-1].strip()
+        if last.endswith(("?", "？")) and len(last) <= MAX_QUESTION_CHARS:
+            return last, (
+                f"the question was {n:,} characters long; {LAST_LINE_USED}")
+        return text[-MAX_QUESTION_CHARS:].strip(), (
             f"the question was {n:,} characters long; "
-            f"only the first {MAX_QUESTION_CHARS:,} were used"
+            f"only the last {MAX_QUESTION_CHARS:,} were used"
         )
     return text, None
 
@@ -247,6 +272,12 @@ class Engine:
     def create(cls, model: str | None = None, interview: str | Path | None = None,
                cache_dir: Path | None = None, rebuild: bool = False,
                progress: Callable[[str], None] | None = None) -> Engine:
+        """The engine for *interview* (default: the bundled one, or ``QA_INTERVIEW``) and
+        *model* (default: the bundled multilingual-e5-small, or ``QA_MODEL``): loads the model,
+        and loads the indexes from *cache_dir* (default ``QA_CACHE_DIR``, else the user cache)
+        or builds and saves them (*rebuild* forces that). *progress* receives one line per
+        slow step. Raises :class:`qa.errors.QAError` subclasses with what to do: a model that
+        cannot be loaded offline, an interview that cannot be read or parsed."""
         from index.embedding import load_encoder
 
         say = progress or (lambda msg: None)

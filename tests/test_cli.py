@@ -508,3 +508,29 @@ def test_the_text_output_says_not_sure_near_the_threshold(capsys):
                        "unsure": unsure, "hits": [hit]})
         assert says in " ".join(capsys.readouterr().out.split())
 
+
+
+def test_the_checkout_is_installed_so_import_qa_works_from_any_folder(tmp_path):
+    """`make setup` installs this checkout editable (pyproject.toml): a script in another folder
+    imports qa, and the `ask-tong` command is on the venv's PATH."""
+    import importlib.metadata
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    try:
+        importlib.metadata.distribution("ask-tong")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("this checkout is not installed: `make setup` (pip install --no-deps -e .)")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    code = "import qa, index, ui; print(qa.__file__); print(callable(qa.Conversation))"
+    out = subprocess.run([sys.executable, "-c", code], check=False, cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    repo = Path(__file__).resolve().parents[1]
+    assert Path(out.stdout.splitlines()[0]).resolve() == repo / "qa" / "__init__.py"
+    script = Path(sys.executable).parent / "ask-tong"
+    help_out = subprocess.run([str(script), "--help"], check=False, cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=60)
+    assert help_out.returncode == 0 and "ask" in help_out.stdout

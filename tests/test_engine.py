@@ -31,6 +31,18 @@ def test_out_of_scope_is_declined_but_still_returns_neighbours(real_engine):
     assert len(ans.hits) == 5 and 0.0 <= ans.confidence < real_engine.calibration.threshold
 
 
+def test_a_long_paste_is_answered_by_its_end(real_engine):
+    """A pasted document followed by the question: the question, at the end, is what is kept
+    (its last line when that asks something, else the last MAX_QUESTION_CHARS characters)."""
+    document = "以下是我们公司的背景资料,供参考。\n" * 300
+    ans = real_engine.ask(document + "腾讯会自己做ERP吗?")
+    assert ans.question == "腾讯会自己做ERP吗?" and "last line" in ans.notice
+    assert ans.answered and ans.hits[0].pair.id == "p10"
+    run_on = real_engine.ask(document.replace("\n", "") + "腾讯会自己做ERP吗")
+    assert len(run_on.question) == MAX_QUESTION_CHARS and "last 2,000" in run_on.notice
+    assert run_on.question.endswith("腾讯会自己做ERP吗")
+
+
 def test_a_decline_near_the_threshold_is_unsure(real_engine):
     threshold = real_engine.calibration.threshold
     questions = ["What's the weather in Shenzhen tomorrow?", "他们缺什么样的人才",

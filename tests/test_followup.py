@@ -223,3 +223,27 @@ def test_more_ways_to_ask_for_more(real_engine):
               "Can you give an example?", "具体点?", "go on", "講多啲", "點解呀?"):
         a = real_engine.ask(q, previous=prev)
         assert a.answered and a.read_with == prev and a.hits[0].pair.id == first, q
+
+
+def test_a_python_conversation_reads_each_question_with_the_one_before(real_engine, monkeypatch):
+    """qa.Conversation keeps the topic as the chat does: a bare follow-up, small talk in
+    between, a follow-up with a topic of its own, an empty question, reset."""
+    import qa
+    import qa.engine
+
+    monkeypatch.setattr(qa.engine, "_default", real_engine)
+    chat = qa.Conversation(top_k=3)
+    erp = "腾讯会自己做ERP吗"
+    assert chat.previous is None and chat.ask(erp)["read_with"] is None
+    assert chat.previous == erp
+    why = chat.ask("为什么?")
+    assert why["read_with"] == erp and why["hits"][0]["pair_id"] == "p10" and len(why["hits"]) == 3
+    assert chat.ask("谢谢")["reason_code"] == "chat" and chat.previous == erp  # topic kept
+    assert chat.ask("Tell me more")["read_with"] == erp
+    assert chat.ask("")["notice"] and chat.previous == erp  # an empty question changes nothing
+    assert chat.ask("那私有云呢?")["hits"][0]["pair_id"] == "p12"
+    assert chat.ask("具体说说")["hits"][0]["pair_id"] == "p12"  # the new topic
+    chat.reset()
+    alone = chat.ask("为什么?")
+    assert alone["reason_code"] == "context" and alone["read_with"] is None
+    assert chat.previous is None  # nothing to follow up on yet

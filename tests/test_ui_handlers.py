@@ -219,15 +219,18 @@ def test_html_in_a_question_is_shown_as_text(handlers):
 
 def test_very_long_question_is_truncated_with_a_notice(handlers):
     _, history = handlers.respond("Tencent Cloud " * 500, [])
-    assert ("The question was 6,999 characters long; only the first 2,000 were used"
+    assert ("The question was 6,999 characters long; only the last 2,000 were used"
             in history[-1]["content"])
     assert "6,999 characters in all" in history[0]["content"]  # the trailing space is stripped
     shown = re.sub(r' data-anchor="[^"]*"', "", history[0]["content"])
-    assert len(shown) < 2000  # the bubble shows the start; the anchor keeps what was answered
+    assert len(shown) < 2000  # the bubble shows start and end; the anchor keeps what was answered
     assert len(render.anchor_of(history[0]["content"])) == 2000
     _, history = handlers.respond("騰訊雲" * 2000, [])  # in the question's language
-    assert "只用了前 2,000 個字符" in history[-1]["content"]
+    assert "只用了最後 2,000 個字符" in history[-1]["content"]
     assert "共 6,000 個字符" in history[0]["content"]
+    _, history = handlers.respond("背景资料。\n" * 500 + "腾讯云什么时候赚钱?", [])
+    assert "只用了最后一行" in history[-1]["content"]  # the question on the last line
+    assert render.anchor_of(history[0]["content"]) == "腾讯云什么时候赚钱?"
 
 
 def test_one_users_error_stays_in_their_reply(engine):
@@ -579,7 +582,7 @@ def test_an_answer_lists_its_runners_up_folded_and_never_claims_certainty(engine
 
 def test_english_notice_starts_with_a_capital_and_labels_cut_at_a_word():
     answer = Answer(question="x", answered=False, confidence=0.0, hits=(), language="en",
-                    notice="the question was 3000 characters long; only the first 2000 were used")
+                    notice="the question was 3000 characters long; only the last 2000 were used")
     assert "The question was 3000 characters long" in render._answer_notice(answer)
     label = render._short("How does Tencent decide which industries it has real strengths in "
                           "and which it leaves to partners?", 66)

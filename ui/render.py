@@ -14,7 +14,7 @@ from html import unescape
 
 from qa.confidence import shown
 from qa.corpus import PairTranslation
-from qa.engine import MAX_QUESTION_CHARS, Answer, Hit
+from qa.engine import LAST_LINE_USED, MAX_QUESTION_CHARS, Answer, Hit
 from qa.evidence import Evidence, TextEvidence, escape, explain, render_marked, render_paragraphs
 from qa.fusion import signal_rank
 from qa.parsing import Interview
@@ -57,8 +57,9 @@ def user_bubble(message: str, anchor: str | None = None) -> str:
     """The user's message as inert text (long ones shortened for display). *anchor*, what the
     next turn follows up on (:attr:`qa.engine.Answer.anchor`), rides along in an attribute
     (:func:`anchor_of` reads it back), on one line."""
+    half = USER_ECHO_CHARS // 2  # its start, and its end, which was answered
     shown = message if len(message) <= USER_ECHO_CHARS else (
-        f"{message[:USER_ECHO_CHARS]} … "
+        f"{message[:half]} … {message[-half:]} "
         + t("chars_in_all", detect_language(strip_markup(message)), n=len(message)))
     anchor = " ".join((anchor or "").split())
     attr = f' data-anchor="{escape(anchor)}"' if anchor else ""
@@ -99,6 +100,8 @@ def _answer_notice(answer: Answer) -> str:
         return out
     if answer.language == "en":
         return out + notice(answer.notice[:1].upper() + answer.notice[1:])
+    if answer.notice.endswith(LAST_LINE_USED):
+        return out + notice(t("truncated_line", answer.language))
     return out + notice(t("truncated", answer.language, max=MAX_QUESTION_CHARS))
 
 

@@ -181,6 +181,19 @@ def _print_answer(ans: dict, speaker: str = "") -> None:
         print()
         return
     top = ans["hits"][0]
+    if not ans["answered"] and not ans.get("unsure"):
+        # not covered: the nearest questions, one line each, not a whole unrelated answer
+        print(_fill(f"The interview does not seem to cover this (confidence {_conf(ans)}).",
+                    indent="   "))
+        if ans.get("reason"):
+            print(_fill(ans["reason"], indent="   "))
+        if ans.get("read_with"):
+            print(_fill(f"read as a follow-up to: {_clip(ans['read_with'], 200)}", indent="   "))
+        print()
+        print("  The nearest questions the interviewer asked (`python -m qa pairs` lists all):")
+        _print_list(ans["hits"])
+        print()
+        return
     if ans["answered"]:
         print(_fill(f"confidence {_conf(ans)} · [{top['pair_id']}] {top['section']}",
                     indent="   "))
@@ -211,12 +224,18 @@ def _print_answer(ans: dict, speaker: str = "") -> None:
             print()
     if len(ans["hits"]) > 1:
         print("  Runners-up:")
-        for h in ans["hits"][1:]:
-            head = f"   {h['rank']}. [{h['pair_id']}] "
-            print(head + _clip(h["question"], _width() - _cols(head)))
-            if ranks := _signal_ranks(h):
-                print(_fill(f"signals alone rank it: {ranks}", indent=" " * len(head)))
+        _print_list(ans["hits"][1:])
     print()
+
+
+def _print_list(hits: list[dict]) -> None:
+    """*hits* one line each: rank, exchange id, the interviewer's question (clipped), and where
+    each signal alone ranked it."""
+    for h in hits:
+        head = f"   {h['rank']}. [{h['pair_id']}] "
+        print(head + _clip(h["question"], _width() - _cols(head)))
+        if ranks := _signal_ranks(h):
+            print(_fill(f"signals alone rank it: {ranks}", indent=" " * len(head)))
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

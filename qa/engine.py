@@ -51,8 +51,8 @@ REASONS = {**DECLINE_REASONS,
            "context": "It follows up on an earlier question (\"why?\", \"tell me more\") but "
                       "there is none to follow: ask a question first, then the follow-up.",
            "chat": "This chatbot answers questions about the interview with the answers given "
-                   "in it, verbatim. Ask about one of its topics; the Browse tab lists every "
-                   "exchange."}
+                   "in it, verbatim. Ask about one of its topics (the web app's Browse tab and "
+                   "`python -m qa pairs` list every exchange)."}
 
 # Reason codes of a message that is no question on the interview (a follow-up with nothing before
 # it, small talk, a request to write something): the app says what it is for instead of "not

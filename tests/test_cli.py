@@ -505,8 +505,14 @@ def test_the_text_output_says_not_sure_near_the_threshold(capsys):
     for unsure, says in ((True, "Not sure the interview answers this"),
                          (False, "The interview does not seem to cover this")):
         _print_answer({"question": "他们缺什么样的人才", "answered": False, "confidence": 0.3,
-                       "unsure": unsure, "hits": [hit]})
-        assert says in " ".join(capsys.readouterr().out.split())
+                       "unsure": unsure, "hits": [hit, {**hit, "rank": 2, "pair_id": "p05"}]},
+                      speaker="湯道生")
+        out = capsys.readouterr().out
+        assert says in " ".join(out.split())
+        # unsure: the top exchange in full, as it may answer; not covered: the nearest
+        # questions, one line each, and no answer text
+        assert ("湯道生:" in out) is unsure and ("nearest questions" in out) is not unsure
+        assert "1. [p04] q" in out if not unsure else "2. [p05] q" in out
 
 
 

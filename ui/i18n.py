@@ -118,6 +118,9 @@ _EN: dict[str, str] = {
     "offer": "The nearest questions the interviewer did ask are listed here; click one to read "
              "its answer.",
     "chars_in_all": "({n:,} characters in all)",
+    "reason_chat": "This chatbot answers questions about the interview with the answers given "
+                   "in it, verbatim. Ask about one of its topics; the Browse tab lists every "
+                   "exchange.",
     "read_with": "Read as a follow-up to: “{q}”",
     "corrected": "Read “{typed}” as the interview's “{read_as}”",
     "same_exchange": "The same exchange as the answer above (open to read it again)",
@@ -188,7 +191,7 @@ def t(key: str, language: str = "en", **values: object) -> str:
 def reason(code: str | None, english: str | None, language: str) -> str | None:
     """A decline reason (``Answer.reason_code``, ``Answer.reason``) in *language*; the engine's
     English text when there is no translation (or the question is English)."""
-    if not code or language not in ("zh-Hans", "zh-Hant"):
+    if not code:
         return english
     return table(language).get(f"reason_{code}", english)
 

@@ -306,7 +306,29 @@ def _emit(ans, args: argparse.Namespace, engine) -> None:
         print(json.dumps(d, ensure_ascii=False), flush=True)
     else:
         _print_answer(d, next(iter(engine.interview.speakers), ""))
+        if ans.reason_code == "about":
+            _print_about(engine, d["language"])
         sys.stdout.flush()
+
+
+def _print_about(engine, language: str) -> None:
+    """After a question about the interview itself: the article's introduction (the English
+    edition's for an English question) and the topics, one section heading a line."""
+    lead = engine.front.lead if language == "en" and engine.front.lead else engine.interview.context
+    if lead:
+        print("  Introduction:")
+        for para in lead:
+            print(_fill(para, indent="    "))
+            print()
+    print("  Topics (section headings, with the first exchange under each):")
+    seen = set()
+    for pair in engine.interview.pairs:
+        if pair.section not in seen:
+            seen.add(pair.section)
+            tr = engine.translation.get(pair.id)
+            en = f" ({tr.section})" if language == "en" and tr and tr.section else ""
+            print(_fill(f"[{pair.id}] {pair.section}{en}", indent="   "))
+    print()
 
 
 class _Turns:

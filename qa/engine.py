@@ -39,7 +39,7 @@ from qa.exemplars import ExemplarSet
 from qa.followup import MIN_SUPPORT, SHORT, combine, is_bare, own_words, points_back, refers_back
 from qa.fusion import learned, pair_features, ranks, rrf, weighted
 from qa.parsing import Interview, QAPair, load_interview
-from qa.smalltalk import is_small_talk
+from qa.smalltalk import about_interview, is_small_talk
 from qa.text import detect_language, strip_markup, tokenize
 from qa.typos import Corrector
 
@@ -50,6 +50,10 @@ REASONS = {**DECLINE_REASONS,
                        "the ones it answers.",
            "context": "It follows up on an earlier question (\"why?\", \"tell me more\") but "
                       "there is none to follow: ask a question first, then the follow-up.",
+           "about": "This chatbot quotes the interviewee's own answers; who he is and what the "
+                    "interview covers is in the article's introduction, which is not one of them. "
+                    "Its topics are the section headings (the web app's Browse tab and "
+                    "`python -m qa pairs` list every exchange).",
            "chat": "This chatbot answers questions about the interview with the answers given "
                    "in it, verbatim. Ask about one of its topics (the web app's Browse tab and "
                    "`python -m qa pairs` list every exchange)."}
@@ -58,8 +62,8 @@ REASONS = {**DECLINE_REASONS,
 # it, small talk, a request to write something): the app says what it is for instead of "not
 # covered" (Answer.aside). Small talk or a request between a question and its follow-up leaves
 # the topic as it was (Answer.anchor_after).
-ASIDES = ("context", "chat", "task")
-_TOPIC_KEPT = ("chat", "task")
+ASIDES = ("context", "chat", "task", "about")
+_TOPIC_KEPT = ("chat", "task", "about")
 
 MAX_QUESTION_CHARS = 2000
 # the notice's end when a long message was read as its last line, the question
@@ -136,7 +140,9 @@ class Answer:
     features: Features | None = field(default=None, compare=False)
     reason: str | None = None  # why it declined, when there is a specific one
     # its kind: "number", "party", "howto", "later" or "task" (qa.answertype), "exemplar",
-    # "context" (a follow-up with nothing before it) or "chat" (small talk); None with no reason
+    # "context" (a follow-up with nothing before it), "chat" (small talk) or "about" (what the
+    # interview is about, who the interviewee is: qa.smalltalk.about_interview); None with no
+    # reason
     reason_code: str | None = None
     # a follow-up answered together with the earlier question it leans on (qa.followup): that
     # earlier question; and the text that was searched when it was not the question as typed (a
@@ -162,8 +168,8 @@ class Answer:
         was a follow-up with words of its own, read in context ("那私有云呢?" after a question on
         ERP), the two together, which set the new topic ("具体说说" then asks about private
         cloud); nothing after a follow-up that had nothing to follow (``reason_code``
-        "context"), after small talk ("chat": "你好", "谢谢") or after a request to write
-        something ("task")."""
+        "context"), after small talk ("chat": "你好", "谢谢"), a request to write something
+        ("task") or a question about the interview itself ("about": "这篇采访讲了什么?")."""
         if self.aside:
             return ""
         return self.topic or self.read_with or self.question
@@ -253,6 +259,7 @@ class Engine:
         # it. Only names: ordinary lead-in words ("global", "media") stay ordinary.
         names = tokenize(" ".join((*interview.speakers, *self.front.speakers)))
         self._neutral = frozenset(names) - self._vocab
+        self._speakers = (*interview.speakers, *self.front.speakers)  # "湯道生", "Dowson Tong"
         # BM25's idf; a word the interview never uses gets the highest weight (df = 0)
         self._idf = lambda t: math.log((n_docs - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5) + 1)
         # the interview's latest year (its date, usually): a question about a later year is one it
@@ -442,7 +449,8 @@ class Engine:
                 out[i] = replace(a, answered=False, confidence=0.0, reason=REASONS["context"],
                                  reason_code="context", unsure=False)
         todo = [i for i, (a, c) in enumerate(zip(out, context, strict=True))
-                if c and a.hits and a.reason_code != "chat" and refers_back(_said(a), neutral)
+                if c and a.hits and a.reason_code not in ("chat", "about")
+                and refers_back(_said(a), neutral)
                 and not (a.features and a.features.factoid)
                 and (not a.answered or is_bare(_said(a), neutral))]
         self._stay_on_topic(out, context, given, set(todo), top_k, mode, snapshot)
@@ -562,11 +570,13 @@ class Engine:
                 evidence=self.indexes.passages[arg[pi]] if arg[pi] >= 0 else None,
                 translation=self.translation.get(pair.id),
             ))
-        chat = is_small_talk(q)  # "你好", "谢谢", "who are you?": no question on the interview
-        if chat:
+        # no question on the interview's content: small talk ("你好", "谢谢", "who are you?"), or
+        # about the interview itself ("这篇采访讲了什么?", "Who is Dowson Tong?")
+        aside = ("chat" if is_small_talk(q)
+                 else "about" if about_interview(q, self._speakers) else None)
+        if aside:
             answered, confidence = False, 0.0
-        code = "chat" if chat else _decline_reason(q, feats, answered, mode, cal,
-                                                   self.latest_year)
+        code = aside or _decline_reason(q, feats, answered, mode, cal, self.latest_year)
         return Answer(question=q, answered=answered,
                       confidence=confidence, hits=tuple(hits), language=detect_language(q),
                       notice=notice, mode=mode, features=feats,

@@ -15,6 +15,7 @@ the chatbot is ("哈囉,你是誰?可以幫我做什麼?", "Hi! How does it work
 
 from __future__ import annotations
 
+import functools
 import re
 
 from qa.text import fold
@@ -72,3 +73,61 @@ def is_small_talk(question: str | None) -> bool:
             seen.add(m.lastgroup)
             at = m.end()
     return "bare" not in seen or "address" in seen
+
+
+# A question about the interview as a whole, or about who the interviewee is: the article's
+# introduction answers it, not one of the interviewee's answers. On fold()ed text; {name} is
+# filled with the interviewee's names (about_interview).
+_PIECE = r"(?:这篇|这个|这次|本次|本篇|该|那篇)?(?:采访|访谈|专访|文章|报道)"
+_ABOUT = (
+    r"(?:那么?|请问|所以|so |and |then |ok so )?(?:"
+    rf"{_PIECE}(?:主要|都|一共)?(?:讲|说|谈|聊|写|涉及|涵盖|包括|包含)了?(?:些)?"
+    r"(?:什么|啥|哪些)(?:内容|话题|主题|事情?|方面)?"
+    rf"|{_PIECE}的?(?:主要)?(?:内容|话题|主题|重点|要点|大意|概要)(?:是(?:什么|啥)|有哪些|有什么)?"
+    rf"|(?:请|帮我)?(?:总结|概括|归纳|介绍)(?:一下)?{_PIECE}的?(?:内容|要点|重点)?"
+    r"|(?:我)?(?:可以|能)问(?:些|你)?(?:什么|啥|哪些)(?:问题)?"
+    r"|what(?:'s| is| was) (?:the|this) (?:interview|article) about"
+    r"|what (?:topics|subjects|questions) (?:does|did) (?:the|this) (?:interview|article) cover"
+    r"|what (?:does|did) (?:the|this) (?:interview|article) (?:cover|discuss|talk about|say)"
+    r"|(?:please )?(?:summari[sz]e|give me a summary of|sum up) (?:the|this) (?:interview|article)"
+    r"|what are (?:the|this) (?:interview|article)'?s? (?:main )?(?:points|topics|takeaways)"
+    r"|what can i ask(?: about| you)?"
+    r"|{who})"
+)
+_WHO = (
+    r"(?:{name})(?:先生|总)?(?:是谁|是(?:什么|哪个|怎样的)人|是做什么的|是干什么的|的(?:简介|背景|履历))"
+    r"|谁是(?:{name})|介绍(?:一下)?(?:{name})"
+    r"|who(?:'s| is| was) (?:mr\.? )?(?:{name})|tell me about (?:mr\.? )?(?:{name})"
+    r"|who (?:is|was) (?:the )?interview(?:ee|ed)"
+)
+
+
+@functools.lru_cache(maxsize=8)
+def _about(names: tuple[str, ...]) -> re.Pattern:
+    # "Dowson Tong (Tang Daosheng)": each name, and the last word of a name in Latin letters
+    folded = [f for n in names for f in re.split(r"[()（）,，/;；、]", fold(n)) if f.strip()]
+    folded = [" ".join(f.split()) for f in folded]
+    forms = set(folded) | {n.split()[-1] for n in folded if " " in n}
+    name = "|".join(re.escape(n) for n in sorted(forms, key=len, reverse=True)) or r"(?!x)x"
+    return re.compile(rf"(?:{_ABOUT.format(who=_WHO.format(name=name))})(?![a-z]){_TAIL}")
+
+
+def about_interview(question: str | None, names: tuple[str, ...] = ()) -> bool:
+    """Whether *question* asks what the interview is about, for a summary, what one can ask, or
+    who the interviewee is (*names*: the interviewee's names, e.g. "湯道生", "Dowson Tong": the
+    full names and an English name's last word): "这篇采访讲了什么?", "Summarize the interview",
+    "汤道生是谁?", "Who is Dowson Tong?". A greeting may come with it ("你好,这篇采访讲了
+    什么?"); anything else makes it a question on the interview's content."""
+    about = _about(tuple(names))
+    text = fold(question or "")
+    parts = [p.strip() for p in _SPLIT.split(text) if p.strip()]
+    found = False
+    for part in parts:
+        at = 0
+        while at < len(part):
+            m = about.match(part, at) or _ONE.match(part, at)
+            if not m or m.end() == at:
+                return False
+            found = found or m.re is about
+            at = m.end()
+    return found

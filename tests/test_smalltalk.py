@@ -3,7 +3,7 @@ the engine and the app answer it with what the chatbot is for."""
 
 import pytest
 
-from qa.smalltalk import is_small_talk
+from qa.smalltalk import about_interview, is_small_talk
 
 
 @pytest.mark.parametrize("text", [
@@ -99,3 +99,59 @@ def test_small_talk_keeps_the_conversation_going(real_engine):
     _, history = h.respond("具体说说", history)
     assert "腾讯为什么不做ERP" in history[-1]["content"]  # read with the question before
     assert 'data-pair="p10"' in history[-1]["content"]
+
+
+NAMES = ("湯道生", "Dowson Tong (Tang Daosheng)")
+
+
+@pytest.mark.parametrize("text", [
+    "这篇采访讲了什么?", "Summarize the interview", "汤道生是谁?", "Who is Dowson Tong?",
+    "你好,这篇采访讲了什么?", "What is the interview about?", "what topics does the interview cover?",
+    "這篇訪談的主要內容是什麼?", "湯道生是誰", "who is tong?", "Who is Tang Daosheng?",
+    "我可以问什么?", "总结一下这篇文章", "who was interviewed?", "那汤道生是谁?",
+])
+def test_questions_about_the_interview_itself(text):
+    assert about_interview(text, NAMES)
+
+
+@pytest.mark.parametrize("text", [
+    "汤道生怎么看中台?", "What did Tong say about ERP?", "Who is Lu Shan?", "这篇采访的记者是谁?",
+    "Where did this interview take place?", "把这篇采访全文翻译成英文", "汤道生是谁提拔的?",
+    "丁珂是誰?這篇採訪為什麼會提到他?", "你好", "Tell me about Tong's views on ERP", "",
+    "文章里说的腾讯交付中心在哪个城市?",
+])
+def test_questions_on_the_content_are_not_about_the_interview(text):
+    assert not about_interview(text, NAMES)
+
+
+def test_who_is_needs_the_interviewees_names():
+    assert not about_interview("Who is Dowson Tong?")  # no names given: no "who is" form
+    assert about_interview("这篇采访讲了什么?")
+
+
+def test_about_is_quick_on_long_repeats():
+    import time
+
+    start = time.perf_counter()
+    for text in ["这篇采访" * 800 + "x", "那" * 3000 + "汤道生是谁x", "who is " * 500 + "x"]:
+        assert not about_interview(text, NAMES)
+    assert time.perf_counter() - start < 0.05
+
+
+def test_the_engine_answers_about_the_interview_with_its_introduction(real_engine, capsys):
+    from types import SimpleNamespace
+
+    from qa.cli import _emit
+    from ui.handlers import Handlers
+
+    about = real_engine.ask("Who is Dowson Tong?")
+    assert not about.answered and about.reason_code == "about" and about.confidence == 0.0
+    assert about.aside and about.anchor_after("腾讯会自己做ERP吗") == "腾讯会自己做ERP吗"
+    _emit(about, SimpleNamespace(json=False), real_engine)
+    out = capsys.readouterr().out
+    assert "took charge of the Cloud and Smart Industries Group" in out  # the English lead
+    assert "[p07] 騰訊沒有中臺能力是“誤解”" in out  # a topic
+    _, history = Handlers(lambda: real_engine).respond("这篇采访讲了什么?", [])
+    reply = history[-1]["content"]
+    assert "湯道生執掌雲與智慧產業事業羣" in reply and "<summary>导读</summary>" in reply
+    assert reply.count('class="ask-link"') == len(real_engine.interview.sections)

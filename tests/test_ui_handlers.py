@@ -474,9 +474,9 @@ def test_every_decline_reason_is_translated():
     for code, english in REASONS.items():
         for language in ("zh-Hans", "zh-Hant"):
             assert reason(code, english, language) != english, (code, language)
-        # English is the engine's text, but for the chat, which names the app's Browse tab
-        # rather than also the command line's `qa pairs`
-        assert (reason(code, english, "en") == english) is (code != "chat")
+        # English is the engine's text, but for the chat and questions about the interview,
+        # whose app replies name the Browse tab or show the introduction rather than `qa pairs`
+        assert (reason(code, english, "en") == english) is (code not in ("chat", "about"))
     assert "Browse tab" in reason("chat", REASONS["chat"], "en")
 
 

@@ -106,6 +106,11 @@ class Handlers:
                     "content": render.answer_reply(
                         answer, self.threshold, speaker,
                         repeat=answer.hits[0].pair.id == shown)}, anchor
+        if answer.reason_code == "about":  # the article's introduction and the topics
+            e = self.engine
+            return {"role": "assistant",
+                    "content": render.about_reply(answer, e.interview, e.translation,
+                                                  e.interview.context, e.front.lead)}, anchor
         if answer.aside:
             # nothing to follow, small talk or a request to write something: what this is for,
             # and the starters, rather than "not covered" with unrelated exchanges

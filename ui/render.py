@@ -289,6 +289,38 @@ def context_reply(answer: Answer) -> str:
     return f'<div class="reply abstain">{notice(text, "prompt")}</div>'
 
 
+def about_reply(answer: Answer, interview: Interview, translation: Mapping[str, PairTranslation],
+                lead: Sequence[str] = (), lead_en: Sequence[str] = ()) -> str:
+    """The reply to a question about the interview itself ("这篇采访讲了什么?", "Who is Dowson
+    Tong?"): the reason, the article's introduction (*lead*; *lead_en*, the English edition's,
+    for an English question), open, and the topics, the section headings, each of which asks the
+    first question under it on a click (as the nearest questions do)."""
+    language = answer.language
+    text = localised_reason(answer.reason_code, answer.reason, language) or ""
+    out = [notice(text, "prompt")]
+    paras = lead_en if language == "en" and lead_en else lead
+    if paras:
+        body = "".join(f"<p>{escape(p)}</p>" for p in paras)
+        out.append(f'<details class="lead" open><summary>{escape(t("introduction", language))}'
+                   f"</summary>{body}</details>")
+    items, seen = [], set()
+    for pair in interview.pairs:
+        if pair.section in seen:
+            continue
+        seen.add(pair.section)
+        hit = Hit(rank=0, pair=pair, score=0.0, scores={}, translation=translation.get(pair.id))
+        tr = hit.translation
+        en = (f'<span class="near-en">{escape(tr.section)}</span>'
+              if tr and tr.section and language == "en" else "")
+        items.append(f'<li class="ask-link" title="{escape(ask_text(hit, language))}" '
+                     f'role="button" tabindex="0"><span class="pid">{escape(pair.id)}</span>'
+                     f'<span class="near-q">{escape(pair.section)}</span>{en}</li>')
+    if items:
+        out.append(f'<p class="offer">{escape(t("topics", language))}</p>'
+                   f'<ol class="nearest">{"".join(items)}</ol>')
+    return f'<div class="reply abstain">{"".join(out)}</div>'
+
+
 def message_box(text: str, kind: str = "note") -> str:
     """A reply that is not an answer: a prompt for an empty message, or an error."""
     return f'<div class="reply reply-{kind}">{notice(text, kind)}</div>'

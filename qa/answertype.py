@@ -94,6 +94,9 @@ _TASK = re.compile(
     r"|(?:忽略|无视|忘掉|忘记)掉?(?:上面|之前|以上|前面|你的|刚才|所有|全部|一切)"
     r"(?:[的所有全部一切上面之前以上前面你]){0,6}?(?:指令|指示|规则|设定|提示|要求)"
     r"|(?:系统|system)\s*(?:提示词|prompt)"
+    # translating: at the start or asked for ("请帮我翻译这段访谈", "把这篇采访全文翻译成英文"), not
+    # "腾讯有没有做翻译产品"
+    r"|(?:^|(?:^把|请你?|麻烦你?|帮我|帮忙|给我|替我|你来)[^.!?;]{0,25}?)翻译"
     # English: write/compose/draft in the imperative (first, after "please" or "can you"), not
     # "Did Tencent write a letter…?", "…decide to draft a new strategy"
     r"|(?:^|[.!?]\s*|\bplease\s+|\b(?:can|could|would|will) you\s+(?:please\s+)?)"
@@ -103,6 +106,7 @@ _TASK = re.compile(
     r"|\b(?:ignore|disregard|forget)\s+(?:(?:all|any)\s+)?(?:(?:the|your)\s+)?"
     r"(?:instructions|prompts?|system prompt)\b"
     r"|\bpretend (?:to be|you(?:'re| are))\b|\brole-?play\b"
+    r"|(?:^|[.!?]\s*|\bplease\s+|\b(?:can|could|would|will) you\s+(?:please\s+)?)translate\b"
 )
 
 DECLINE_REASONS = {

@@ -312,12 +312,15 @@ def _emit(ans, args: argparse.Namespace, engine) -> None:
 
 
 def _print_about(engine, language: str) -> None:
-    """After a question about the interview itself: the article's introduction (the English
-    edition's for an English question) and the topics, one section heading a line."""
+    """After a question about the interview itself: the two paragraphs of the article's
+    introduction (the English edition's for an English question) that say who the interviewee is
+    and what it is about, and the topics, one section heading a line."""
+    from qa.corpus import lead_summary
+
     lead = engine.front.lead if language == "en" and engine.front.lead else engine.interview.context
     if lead:
-        print("  Introduction:")
-        for para in lead:
+        print("  From the article's introduction:")
+        for para in lead_summary(lead, engine.speaker_names):
             print(_fill(para, indent="    "))
             print()
     print("  Topics (section headings, with the first exchange under each):")

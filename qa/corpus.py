@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,6 +74,22 @@ class FrontMatter:
 
     lead: tuple[str, ...] = ()  # the article's lead-in, paragraph by paragraph
     speakers: tuple[str, ...] = ()  # the interviewee's name(s) in English
+
+
+def lead_summary(lead: Sequence[str], names: Sequence[str], n: int = 2) -> tuple[str, ...]:
+    """The *n* paragraphs of an article's *lead* that say who the interviewee is and what the
+    interview is about: from the first one that names them (*names*: "湯道生", "Dowson Tong
+    (Tang Daosheng)", matched per name and per word of a Latin name), past the date, the reading
+    time and the byline; the first *n* when none does."""
+    forms = {f.strip().lower() for name in names for f in re.split(r"[()（）,，/;；、]", name)}
+    forms |= {w for f in forms if " " in f for w in f.split()}
+    found = re.compile("|".join(
+        rf"\b{re.escape(f)}\b" if f.isascii() else re.escape(f)
+        for f in sorted(forms, key=len, reverse=True) if len(f) >= 2) or r"(?!x)x")
+    for i, para in enumerate(lead):
+        if found.search(para.lower()):
+            return tuple(lead[i:i + n])
+    return tuple(lead[:n])
 
 
 def load_front_matter(path: Path) -> FrontMatter:

@@ -259,7 +259,8 @@ class Engine:
         # it. Only names: ordinary lead-in words ("global", "media") stay ordinary.
         names = tokenize(" ".join((*interview.speakers, *self.front.speakers)))
         self._neutral = frozenset(names) - self._vocab
-        self._speakers = (*interview.speakers, *self.front.speakers)  # "湯道生", "Dowson Tong"
+        # the interviewee's names: "湯道生", and the English edition's "Dowson Tong (Tang Daosheng)"
+        self.speaker_names: tuple[str, ...] = (*interview.speakers, *self.front.speakers)
         # BM25's idf; a word the interview never uses gets the highest weight (df = 0)
         self._idf = lambda t: math.log((n_docs - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5) + 1)
         # the interview's latest year (its date, usually): a question about a later year is one it
@@ -573,7 +574,7 @@ class Engine:
         # no question on the interview's content: small talk ("你好", "谢谢", "who are you?"), or
         # about the interview itself ("这篇采访讲了什么?", "Who is Dowson Tong?")
         aside = ("chat" if is_small_talk(q)
-                 else "about" if about_interview(q, self._speakers) else None)
+                 else "about" if about_interview(q, self.speaker_names) else None)
         if aside:
             answered, confidence = False, 0.0
         code = aside or _decline_reason(q, feats, answered, mode, cal, self.latest_year)

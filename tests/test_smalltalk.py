@@ -109,6 +109,8 @@ NAMES = ("湯道生", "Dowson Tong (Tang Daosheng)")
     "你好,这篇采访讲了什么?", "What is the interview about?", "what topics does the interview cover?",
     "這篇訪談的主要內容是什麼?", "湯道生是誰", "who is tong?", "Who is Tang Daosheng?",
     "我可以问什么?", "总结一下这篇文章", "who was interviewed?", "那汤道生是谁?",
+    "Summarize the interview in 3 bullet points", "请总结一下这篇采访成三点",
+    "can you summarize this article briefly",
 ])
 def test_questions_about_the_interview_itself(text):
     assert about_interview(text, NAMES)
@@ -155,3 +157,17 @@ def test_the_engine_answers_about_the_interview_with_its_introduction(real_engin
     reply = history[-1]["content"]
     assert "湯道生執掌雲與智慧產業事業羣" in reply and "<summary>导读</summary>" in reply
     assert reply.count('class="ask-link"') == len(real_engine.interview.sections)
+
+
+def test_the_lead_summary_starts_where_the_interviewee_is_named():
+    from qa.corpus import lead_summary
+
+    lead = ["22.05.2019", "By Liu Jia | Yicai", "Eight months on, Dowson Tong runs CSIG.",
+            "He visits customers.", "Later paragraph."]
+    names = ("湯道生", "Dowson Tong (Tang Daosheng)")
+    assert lead_summary(lead, names) == ("Eight months on, Dowson Tong runs CSIG.",
+                                         "He visits customers.")
+    assert lead_summary(["Counting down", "Tong said so."], names) == ("Tong said so.",)
+    assert lead_summary(["x", "y", "z"], names) == ("x", "y")  # nobody named: the start
+    assert lead_summary(["作者 | 劉佳", "湯道生執掌CSIG。", "他拜訪客戶。"], names, n=1) == (
+        "湯道生執掌CSIG。",)

@@ -113,6 +113,8 @@ def test_abstention_says_not_covered_and_offers_nearest_questions(handlers, engi
     _, history = handlers.respond("What is the weather like today?", [])
     reply = history[-1]
     assert "does not cover this" in reply["content"]
+    # the interviewee by his English name for an English question
+    assert "Dowson Tong was not asked about it" in reply["content"]
     questions = {" ".join(p.question.split()) for p in engine.interview.pairs}
     english = {" ".join(t.question.split()) for t in engine.translation.values()}
     assert 1 <= len(reply["options"]) <= 3

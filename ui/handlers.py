@@ -110,14 +110,17 @@ class Handlers:
             e = self.engine
             return {"role": "assistant",
                     "content": render.about_reply(answer, e.interview, e.translation,
-                                                  e.interview.context, e.front.lead)}, anchor
+                                                  e.interview.context, e.front.lead,
+                                                  e.speaker_names)}, anchor
         if answer.aside:
             # nothing to follow, small talk or a request to write something: what this is for,
             # and the starters, rather than "not covered" with unrelated exchanges
             return {"role": "assistant", "content": render.context_reply(answer),
                     "options": [{"value": q, "label": q} for q in self.page().starters]}, anchor
+        # "Dowson Tong" of "Dowson Tong (Tang Daosheng)", for an English question
+        english = next(iter(self.engine.front.speakers), "").split("(")[0].strip()
         return {"role": "assistant",
-                "content": render.abstain_reply(answer, self.threshold, speaker),
+                "content": render.abstain_reply(answer, self.threshold, speaker, english),
                 "options": render.follow_ups(answer)}, anchor
 
     # -- Compare --------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ _ZH: dict[str, str] = {
     "english_edition": "英文版",
     "introduction": "导读",
     "topics": "访谈的话题（点击一个，即提出该部分记者的第一个问题）：",
-    "reason_about": "这里引用的是受访者自己的回答；他是谁、访谈谈了什么，写在文章的导读里，下面照录。",
+    "reason_about": "这里引用的是受访者自己的回答；他是谁、访谈谈了什么，写在文章的导读里，摘录如下。",
     "highlighted": "高亮段落：{where}第 {n} 段（共 {total} 段），{why}",
     "highlighted_where_en": "英文版",
     "matched_terms": "匹配词：{terms}",
@@ -107,7 +107,7 @@ _EN: dict[str, str] = {
     "topics": "The interview's topics (click one to ask the interviewer's first question "
               "under it):",
     "reason_about": "This chatbot quotes the interviewee's own answers; who he is and what the "
-                    "interview covers is in the article's introduction, below.",
+                    "interview covers is in the article's introduction, quoted below.",
     "highlighted": "highlighted: {where}paragraph {n} of {total}, {why}",
     "highlighted_where_en": "English edition, ",
     "matched_terms": "matched terms: {terms}",

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from html import unescape
 
 from qa.confidence import shown
-from qa.corpus import PairTranslation
+from qa.corpus import PairTranslation, lead_summary
 from qa.engine import LAST_LINE_USED, MAX_QUESTION_CHARS, Answer, Hit
 from qa.evidence import Evidence, TextEvidence, escape, explain, render_marked, render_paragraphs
 from qa.fusion import signal_rank
@@ -255,10 +255,14 @@ def decline_reason(answer: Answer) -> str:
     return f'<p class="abstain-reason">{escape(text)}</p>' if text else ""
 
 
-def abstain_reply(answer: Answer, threshold: float, speaker: str = "") -> str:
+def abstain_reply(answer: Answer, threshold: float, speaker: str = "", speaker_en: str = ""
+                  ) -> str:
     """A chat reply for a declined question: the nearest questions, numbered like the buttons
-    that :func:`follow_ups` puts under the reply (the list itself is not clickable)."""
+    that :func:`follow_ups` puts under the reply (the list itself is not clickable). The
+    interviewee is named *speaker*, or *speaker_en* (his English name) for an English question."""
     lang = answer.language
+    if lang == "en" and speaker_en:
+        speaker = speaker_en
     badge = confidence_badge(answer.confidence, threshold, lang)
     parts = [f'<div class="reply-head">{badge}</div>']
     parts.append(_answer_notice(answer))
@@ -290,19 +294,19 @@ def context_reply(answer: Answer) -> str:
 
 
 def about_reply(answer: Answer, interview: Interview, translation: Mapping[str, PairTranslation],
-                lead: Sequence[str] = (), lead_en: Sequence[str] = ()) -> str:
+                lead: Sequence[str] = (), lead_en: Sequence[str] = (),
+                names: Sequence[str] = ()) -> str:
     """The reply to a question about the interview itself ("这篇采访讲了什么?", "Who is Dowson
-    Tong?"): the reason, the article's introduction (*lead*; *lead_en*, the English edition's,
-    for an English question), open, and the topics, the section headings, each of which asks the
-    first question under it on a click (as the nearest questions do)."""
+    Tong?"): the reason; the two paragraphs of the article's introduction (*lead*; *lead_en*, the
+    English edition's, for an English question) that say who the interviewee (*names*) is and
+    what the interview is about (:func:`qa.corpus.lead_summary`); the topics, the section
+    headings, each of which asks the first question under it on a click (as the nearest
+    questions do); and the whole introduction, folded."""
     language = answer.language
     text = localised_reason(answer.reason_code, answer.reason, language) or ""
     out = [notice(text, "prompt")]
     paras = lead_en if language == "en" and lead_en else lead
-    if paras:
-        body = "".join(f"<p>{escape(p)}</p>" for p in paras)
-        out.append(f'<details class="lead" open><summary>{escape(t("introduction", language))}'
-                   f"</summary>{body}</details>")
+    out += [f'<p class="about-lead">{escape(p)}</p>' for p in lead_summary(paras, names)]
     items, seen = [], set()
     for pair in interview.pairs:
         if pair.section in seen:
@@ -318,6 +322,10 @@ def about_reply(answer: Answer, interview: Interview, translation: Mapping[str, 
     if items:
         out.append(f'<p class="offer">{escape(t("topics", language))}</p>'
                    f'<ol class="nearest">{"".join(items)}</ol>')
+    if paras:
+        body = "".join(f"<p>{escape(p)}</p>" for p in paras)
+        out.append(f'<details class="lead"><summary>{escape(t("introduction", language))}'
+                   f"</summary>{body}</details>")
     return f'<div class="reply abstain">{"".join(out)}</div>'
 
 

@@ -314,23 +314,24 @@ def _emit(ans, args: argparse.Namespace, engine) -> None:
 def _print_about(engine, language: str) -> None:
     """After a question about the interview itself: the two paragraphs of the article's
     introduction (the English edition's for an English question) that say who the interviewee is
-    and what it is about, and the topics, one section heading a line."""
+    and what it is about, and the topics, one section heading (or, without headings, one
+    question) a line."""
     from qa.corpus import lead_summary
 
-    lead = engine.front.lead if language == "en" and engine.front.lead else engine.interview.context
-    if lead:
+    if intro := engine.introduction(language):
         print("  From the article's introduction:")
-        for para in lead_summary(lead, engine.speaker_names):
+        for para in lead_summary(intro, engine.speaker_names):
             print(_fill(para, indent="    "))
             print()
-    print("  Topics (section headings, with the first exchange under each):")
-    seen = set()
-    for pair in engine.interview.pairs:
-        if pair.section not in seen:
-            seen.add(pair.section)
-            tr = engine.translation.get(pair.id)
-            en = f" ({tr.section})" if language == "en" and tr and tr.section else ""
-            print(_fill(f"[{pair.id}] {pair.section}{en}", indent="   "))
+    headed = any(p.section for p in engine.interview.pairs)
+    print("  Topics (section headings, with the first exchange under each):" if headed
+          else "  The questions the interviewer asked:")
+    for pair in engine.interview.section_starts():
+        tr = engine.translation.get(pair.id)
+        title, title_en = ((pair.section, tr.section if tr else "") if headed
+                           else (pair.question, tr.question if tr else ""))
+        en = f" ({title_en})" if language == "en" and title_en else ""
+        print(_fill(f"[{pair.id}] {title}{en}", indent="   "))
     print()
 
 
@@ -515,7 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "records; default: $QA_INTERVIEW or the bundled Yicai interview)")
     common.add_argument("-v", "--verbose", action="store_true", help="log what happens")
 
-    p = argparse.ArgumentParser(prog="python -m qa", description="Ask the 2019 Yicai interview "
+    p = argparse.ArgumentParser(prog=_prog("python -m qa"), description="Ask the 2019 Yicai interview "
                                 "with 湯道生 (Tencent CSIG) questions.")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -579,6 +580,13 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--quick", action="store_true", help="fewer repetitions (smoke run)")
     be.set_defaults(func=cmd_bench)
     return p
+
+
+def _prog(module: str) -> str:
+    """How the program was started, for its usage lines: the console script's name ("ask-tong",
+    pyproject.toml) when run as one, else *module* ("python -m qa")."""
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return name if name and not name.endswith(".py") and name != "-c" else module
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -50,10 +50,10 @@ REASONS = {**DECLINE_REASONS,
                        "the ones it answers.",
            "context": "It follows up on an earlier question (\"why?\", \"tell me more\") but "
                       "there is none to follow: ask a question first, then the follow-up.",
-           "about": "This chatbot quotes the interviewee's own answers; who he is and what the "
-                    "interview covers is in the article's introduction, which is not one of them. "
-                    "Its topics are the section headings (the web app's Browse tab and "
-                    "`python -m qa pairs` list every exchange).",
+           "about": "It asks about the interview itself (what it covers, who was interviewed), "
+                    "which the article's introduction answers rather than one of the "
+                    "interviewee's answers; the web app's Ask tab and `python -m qa ask` show "
+                    "the introduction and the topics.",
            "chat": "This chatbot answers questions about the interview with the answers given "
                    "in it, verbatim. Ask about one of its topics (the web app's Browse tab and "
                    "`python -m qa pairs` list every exchange)."}
@@ -209,15 +209,18 @@ class Answer:
 def clean_question(text: str | None) -> tuple[str, str | None]:
     """Strip control and invisible format characters and surrounding space. A text longer than
     MAX_QUESTION_CHARS keeps its end, where a long message's question usually is (a pasted
-    document, then "腾讯会自己做ERP吗?"): its last line alone when that is a question (ends with
-    a question mark), else its last MAX_QUESTION_CHARS characters; a notice says which."""
+    document, then "腾讯会自己做ERP吗?"): its last line alone when that is a question with words
+    of its own (ends with a question mark; not "为什么?"), else its last MAX_QUESTION_CHARS
+    characters; a notice says which."""
     # lone surrogates (undecodable bytes, odd JSON) become U+FFFD instead of crashing OpenCC
     text = (text or "").encode("utf-8", "replace").decode("utf-8")
     text = _CONTROL.sub(" ", _FORMAT.sub("", text)).strip()  # keeps line breaks
     if len(text) > MAX_QUESTION_CHARS:
         n = len(text)
         last = text.splitlines()[-1].strip()
-        if last.endswith(("?", "？")) and len(last) <= MAX_QUESTION_CHARS:
+        # a question of its own, not "?" or "为什么?", which lean on the text before them
+        if (last.endswith(("?", "？")) and len(last) <= MAX_QUESTION_CHARS
+                and not is_bare(last) and not points_back(last)):
             return last, (
                 f"the question was {n:,} characters long; {LAST_LINE_USED}")
         return text[-MAX_QUESTION_CHARS:].strip(), (
@@ -406,6 +409,13 @@ class Engine:
         return weighted({"dense": dense, "lexical": lexical},
                         {"dense": s.w_dense, "lexical": s.w_lexical})
 
+    def introduction(self, language: str = "zh") -> tuple[str, ...]:
+        """The article's introduction, paragraph by paragraph: the English edition's for
+        *language* "en" when it has one, else the interview's own; () when there is none."""
+        if language == "en" and self.front.lead:
+            return self.front.lead
+        return tuple(self.interview.context)
+
     def encode_with_sparse(self, questions: Sequence[str]):
         """The questions' dense vectors and latent-term rows (CSR, or None without a head)."""
         with self._encode_lock:
@@ -435,7 +445,7 @@ class Engine:
         out = self._ask_alone(questions, top_k, mode, snapshot)
         # an earlier question as it was itself answered: cleaned and cut the same way (as
         # given, for read_with), and searched without pasted markup
-        given = [_earlier(p) for p in previous or ()]
+        given = [_earlier(p, self.speaker_names) for p in previous or ()]
         given += [""] * (len(out) - len(given))
         context = [strip_markup(c) for c in given]
         neutral = self._neutral
@@ -586,11 +596,12 @@ class Engine:
                               and confidence >= UNSURE_SHARE * cal.threshold))
 
 
-def _earlier(previous: str | None) -> str:
+def _earlier(previous: str | None, names: Sequence[str] = ()) -> str:
     """An earlier question as it was itself answered (cleaned and cut the same way); "" for none,
-    and for small talk ("你好"), which is no question to follow up on."""
+    for small talk ("你好") and for a question about the interview itself ("这篇采访讲了什么?";
+    *names*: the interviewee's), which are no question to follow up on."""
     q = clean_question(previous)[0] if isinstance(previous, str) else ""
-    return "" if is_small_talk(q) else q
+    return "" if is_small_talk(q) or about_interview(q, tuple(names)) else q
 
 
 def _said(a: Answer) -> str:

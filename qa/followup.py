@@ -135,11 +135,13 @@ def is_bare(question: str, neutral: frozenset[str] = frozenset()) -> bool:
 
 
 def combine(previous: str, question: str, limit: int | None = None) -> str:
-    """The text to ask for *question* read as a follow-up of *previous*: *previous* (its start,
-    where a long question states its topic, when the whole would exceed *limit* characters), then
-    *question*; *previous* alone when *question* is empty (a bare follow-up)."""
+    """The text to ask for *question* read as a follow-up of *previous*: *previous* (its end,
+    where a long message asks its question, as :func:`qa.engine.clean_question` keeps it, when
+    the whole would exceed *limit* characters), then *question*; *previous* alone when *question*
+    is empty (a bare follow-up)."""
     question = question.strip()
     prev = previous.strip()
     if limit is not None:
-        prev = prev[:max(0, limit - len(question) - 1)].strip()
+        room = max(0, limit - len(question) - 1)
+        prev = prev[len(prev) - room:].strip() if room else ""
     return " ".join(t for t in (prev, question) if t)

@@ -88,6 +88,14 @@ class Interview:
                 seen.append(p.section)
         return seen
 
+    def section_starts(self) -> list[QAPair]:
+        """The first exchange under each section heading, in order (the interview's topics); every
+        exchange when the interview has no headings."""
+        if not any(p.section for p in self.pairs):
+            return list(self.pairs)
+        seen: set[str] = set()
+        return [p for p in self.pairs if p.section not in seen and not seen.add(p.section)]
+
     def fingerprint(self) -> str:
         """A hash of everything retrieval depends on (ids, sections, questions, answers)."""
         h = hashlib.sha256()

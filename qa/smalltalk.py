@@ -1,4 +1,5 @@
-"""Small talk: a message that greets, thanks, says goodbye or asks what this chatbot is.
+"""Small talk: a message that greets, thanks, says goodbye or asks what this chatbot is; and a
+question about the interview itself (:func:`about_interview`).
 
 A public demo receives "你好", "谢谢", "good morning! how does this thing work?" or "哈囉,你是誰?" as
 often as questions. None of them is a question about the interview, and "the interview does not
@@ -100,19 +101,20 @@ _ABOUT = (
     r"|{who})"
 )
 _WHO = (
-    r"(?:{name})(?:先生|总)?(?:是谁|是(?:什么|哪个|怎样的)人|是做什么的|是干什么的|的(?:简介|背景|履历))"
+    r"(?:{name})(?:先生|总)?(?:是谁|是(?:什么|哪个|怎样的)人|是做什么的|是干什么的"
+    r"|的(?:简介|背景|履历)(?:是(?:什么|啥|怎样的)|如何)?)"
     r"|谁是(?:{name})|介绍(?:一下)?(?:{name})"
-    r"|who(?:'s| is| was) (?:mr\.? )?(?:{name})|tell me about (?:mr\.? )?(?:{name})"
+    r"|who(?:'s| is| was) (?:mr )?(?:{name})|tell me about (?:mr )?(?:{name})"
     r"|who (?:is|was) (?:the )?interview(?:ee|ed)"
 )
 
 
 @functools.lru_cache(maxsize=8)
 def _about(names: tuple[str, ...]) -> re.Pattern:
-    # "Dowson Tong (Tang Daosheng)": each name, and the last word of a name in Latin letters
+    # "Dowson Tong (Tang Daosheng)": each name, and each word of a name in Latin letters
     folded = [f for n in names for f in re.split(r"[()（）,，/;；、]", fold(n)) if f.strip()]
     folded = [" ".join(f.split()) for f in folded]
-    forms = set(folded) | {n.split()[-1] for n in folded if " " in n}
+    forms = set(folded) | {w for n in folded if " " in n for w in n.split() if len(w) >= 3}
     name = "|".join(re.escape(n) for n in sorted(forms, key=len, reverse=True)) or r"(?!x)x"
     return re.compile(rf"(?:{_ABOUT.format(who=_WHO.format(name=name))})(?![a-z]){_TAIL}")
 
@@ -124,7 +126,7 @@ def about_interview(question: str | None, names: tuple[str, ...] = ()) -> bool:
     "汤道生是谁?", "Who is Dowson Tong?". A greeting may come with it ("你好,这篇采访讲了
     什么?"); anything else makes it a question on the interview's content."""
     about = _about(tuple(names))
-    text = fold(question or "")
+    text = re.sub(r"\b(mrs?|ms|dr)\.", r"\1", fold(question or ""))  # "Mr." is no full stop
     parts = [p.strip() for p in _SPLIT.split(text) if p.strip()]
     found = False
     for part in parts:

@@ -43,6 +43,24 @@ def test_a_long_paste_is_answered_by_its_end(real_engine):
     assert run_on.question.endswith("腾讯会自己做ERP吗")
 
 
+@pytest.mark.parametrize("last, kept", [
+    ("腾讯会自己做ERP吗？", "line"),  # the full-width question mark
+    ("?", "end"), ("为什么?", "end"), ("Why?", "end"),  # no words of its own
+    ("腾讯会自己做ERP吗", "end"),  # no question mark
+])
+def test_a_long_paste_keeps_its_last_line_only_when_that_is_a_question(last, kept):
+    from qa.engine import clean_question
+
+    text, notice = clean_question("背景资料很长。\n" * 400 + last)
+    if kept == "line":
+        assert text == last and "last line" in notice
+    else:
+        assert len(text) == MAX_QUESTION_CHARS and text.endswith(last) and "last 2,000" in notice
+    one_line = "很长的问题" * 500 + "?"  # a last line longer than the limit: its end
+    text, notice = clean_question(one_line)
+    assert len(text) == MAX_QUESTION_CHARS and text.endswith("问题?") and "last 2,000" in notice
+
+
 def test_a_decline_near_the_threshold_is_unsure(real_engine):
     threshold = real_engine.calibration.threshold
     questions = ["What's the weather in Shenzhen tomorrow?", "他们缺什么样的人才",

@@ -46,12 +46,16 @@ def test_bare_follow_ups_have_no_words_of_their_own():
         assert not is_bare(q), q
 
 
-def test_combine_keeps_the_start_of_a_long_previous_question_within_a_limit():
+def test_combine_keeps_the_end_of_a_long_previous_question_within_a_limit():
+    """The end, where a long message asks its question (as clean_question keeps it)."""
     assert combine(" 腾讯会自己做ERP吗 ", " 为什么? ") == "腾讯会自己做ERP吗 为什么?"
     assert combine("腾讯会自己做ERP吗", "") == "腾讯会自己做ERP吗"  # a bare follow-up
     long_question = "问" * 1990
     text = combine("腾讯会自己做ERP吗", long_question, limit=2000)
-    assert len(text) == 2000 and text.endswith(long_question) and text.startswith("腾讯会自己做ERP 问")
+    assert len(text) == 2000 and text.endswith(long_question) and text.startswith("讯会自己做ERP吗 问")
+    pasted = "背景资料很长。" * 400 + "腾讯会自己做ERP吗?"
+    text = combine(pasted, "他这样划边界的理由是什么?", limit=2000)
+    assert len(text) <= 2000 and "腾讯会自己做ERP吗? 他这样划边界的理由是什么?" in text
     assert combine("腾讯会自己做ERP吗", "问" * 2000, limit=2000) == "问" * 2000
 
 

@@ -110,7 +110,8 @@ NAMES = ("湯道生", "Dowson Tong (Tang Daosheng)")
     "這篇訪談的主要內容是什麼?", "湯道生是誰", "who is tong?", "Who is Tang Daosheng?",
     "我可以问什么?", "总结一下这篇文章", "who was interviewed?", "那汤道生是谁?",
     "Summarize the interview in 3 bullet points", "请总结一下这篇采访成三点",
-    "can you summarize this article briefly",
+    "can you summarize this article briefly", "Who is Mr. Tong?", "Who is Tang?",
+    "汤道生的背景是什么?",
 ])
 def test_questions_about_the_interview_itself(text):
     assert about_interview(text, NAMES)
@@ -171,3 +172,32 @@ def test_the_lead_summary_starts_where_the_interviewee_is_named():
     assert lead_summary(["x", "y", "z"], names) == ("x", "y")  # nobody named: the start
     assert lead_summary(["作者 | 劉佳", "湯道生執掌CSIG。", "他拜訪客戶。"], names, n=1) == (
         "湯道生執掌CSIG。",)
+
+
+def test_a_question_about_the_interview_is_no_topic_to_follow_up_on(real_engine):
+    """Like small talk, it is not what "为什么?" leans on: the context reply, not the
+    introduction again."""
+    why = real_engine.ask("为什么?", previous="这篇采访讲了什么?")
+    assert why.reason_code == "context" and why.read_with is None
+
+
+def test_the_about_reply_in_english_and_for_an_interview_without_introduction(real_engine):
+    from qa.engine import Answer
+    from qa.parsing import Interview, QAPair
+    from ui import render
+    from ui.handlers import Handlers
+
+    _, history = Handlers(lambda: real_engine).respond("Who is Dowson Tong?", [])
+    reply = history[-1]["content"]
+    assert "took charge of the Cloud and Smart Industries Group" in reply  # the English lead
+    assert "On talent standards: more than just delivering" in reply  # an English topic
+    assert "quoted below" in reply
+    # no introduction and no section headings: no "below", and the questions as the topics
+    bare = Interview(pairs=(QAPair("p1", "", "Q", "Why ERP?", ("Because.",)),
+                            QAPair("p2", "", "Q", "Why cloud?", ("So.",))),
+                     context=(), source="x.jsonl", speakers=())
+    answer = Answer(question="What is the interview about?", answered=False, confidence=0.0,
+                    hits=(), reason_code="about")
+    html = render.about_reply(answer, bare, {}, intro=(), names=())
+    assert "below" not in html and "has no introduction" in html and "<details" not in html
+    assert html.count('class="ask-link"') == 2 and "Why cloud?" in html

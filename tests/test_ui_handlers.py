@@ -476,9 +476,9 @@ def test_every_decline_reason_is_translated():
     for code, english in REASONS.items():
         for language in ("zh-Hans", "zh-Hant"):
             assert reason(code, english, language) != english, (code, language)
-        # English is the engine's text, but for the chat and questions about the interview,
-        # whose app replies name the Browse tab or show the introduction rather than `qa pairs`
-        assert (reason(code, english, "en") == english) is (code not in ("chat", "about"))
+        # English is the engine's text, but for the chat, whose app reply names the Browse tab
+        # rather than also the command line's `qa pairs`
+        assert (reason(code, english, "en") == english) is (code != "chat")
     assert "Browse tab" in reason("chat", REASONS["chat"], "en")
 
 
@@ -667,3 +667,9 @@ def test_browse_labels_follow_the_page_language(handlers):
     assert "<summary>Introduction (導讀)</summary>" in en and 'class="sec-en"' in en
     assert "<summary>導讀</summary>" in handlers.browse("zh-Hant")
 
+
+
+def test_a_long_message_is_shown_by_its_start_and_its_end():
+    """The engine answers a long message's end, so the bubble shows it as well as the start."""
+    bubble = render.user_bubble("开头" + "中" * 2000 + "结尾的问题?")
+    assert "开头" in bubble and "结尾的问题? (共 2,008 个字符)" in bubble

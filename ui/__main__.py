@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Sequence
 
+from qa.cli import _prog
 from qa.errors import QAError
 
 
@@ -28,7 +29,7 @@ def _port(value: str) -> int:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
-        prog="python -m ui",
+        prog=_prog("python -m ui"),
         description="Serve the interview Q&A web app (Ask, Compare, Browse) on this machine.")
     p.add_argument("--host", default="127.0.0.1",
                    help="interface to bind (default 127.0.0.1; 0.0.0.0 exposes it on the network)")

@@ -110,7 +110,7 @@ class Handlers:
             e = self.engine
             return {"role": "assistant",
                     "content": render.about_reply(answer, e.interview, e.translation,
-                                                  e.interview.context, e.front.lead,
+                                                  e.introduction(answer.language),
                                                   e.speaker_names)}, anchor
         if answer.aside:
             # nothing to follow, small talk or a request to write something: what this is for,

@@ -42,7 +42,10 @@ _ZH: dict[str, str] = {
     "english_edition": "英文版",
     "introduction": "导读",
     "topics": "访谈的话题（点击一个，即提出该部分记者的第一个问题）：",
-    "reason_about": "这里引用的是受访者自己的回答；他是谁、访谈谈了什么，写在文章的导读里，摘录如下。",
+    "questions_asked": "记者问过的问题（点击一个即可查看回答）：",
+    "about_intro": "这里引用的是受访者自己的回答；受访者是谁、访谈谈了什么，写在文章的导读里，摘录如下。",
+    "about_no_intro": "这里引用的是受访者自己的回答；这次访谈没有导读，下面是它谈到的内容。",
+    "reason_about": "这个问题问的是访谈本身（谈了什么、采访了谁），回答它的是文章的导读，而不是受访者的某个回答；“提问”页会列出导读和话题。",
     "highlighted": "高亮段落：{where}第 {n} 段（共 {total} 段），{why}",
     "highlighted_where_en": "英文版",
     "matched_terms": "匹配词：{terms}",
@@ -106,8 +109,11 @@ _EN: dict[str, str] = {
     "introduction": "Introduction (導讀)",
     "topics": "The interview's topics (click one to ask the interviewer's first question "
               "under it):",
-    "reason_about": "This chatbot quotes the interviewee's own answers; who he is and what the "
-                    "interview covers is in the article's introduction, quoted below.",
+    "questions_asked": "The questions the interviewer asked (click one to read its answer):",
+    "about_intro": "This chatbot quotes the interviewee's own answers; who was interviewed and "
+                   "what the interview covers is in the article's introduction, quoted below.",
+    "about_no_intro": "This chatbot quotes the interviewee's own answers; the interview has no "
+                      "introduction, so here is what it covers.",
     "highlighted": "highlighted: {where}paragraph {n} of {total}, {why}",
     "highlighted_where_en": "English edition, ",
     "matched_terms": "matched terms: {terms}",
@@ -196,7 +202,8 @@ def t(key: str, language: str = "en", **values: object) -> str:
 
 def reason(code: str | None, english: str | None, language: str) -> str | None:
     """A decline reason (``Answer.reason_code``, ``Answer.reason``) in *language*; the engine's
-    English text when there is no translation (or the question is English)."""
+    English text when there is no translation (for an English question, the app's own wording
+    where it has one: the chat's)."""
     if not code:
         return english
     return table(language).get(f"reason_{code}", english)

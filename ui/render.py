@@ -294,36 +294,34 @@ def context_reply(answer: Answer) -> str:
 
 
 def about_reply(answer: Answer, interview: Interview, translation: Mapping[str, PairTranslation],
-                lead: Sequence[str] = (), lead_en: Sequence[str] = (),
-                names: Sequence[str] = ()) -> str:
+                intro: Sequence[str] = (), names: Sequence[str] = ()) -> str:
     """The reply to a question about the interview itself ("这篇采访讲了什么?", "Who is Dowson
-    Tong?"): the reason; the two paragraphs of the article's introduction (*lead*; *lead_en*, the
-    English edition's, for an English question) that say who the interviewee (*names*) is and
-    what the interview is about (:func:`qa.corpus.lead_summary`); the topics, the section
-    headings, each of which asks the first question under it on a click (as the nearest
-    questions do); and the whole introduction, folded."""
+    Tong?"): what this chatbot quotes; the two paragraphs of the article's introduction *intro*
+    (in the question's language, :meth:`qa.engine.Engine.introduction`) that say who the
+    interviewee (*names*) is and what the interview is about (:func:`qa.corpus.lead_summary`);
+    the topics, the section headings, each of which asks the first question under it on a click
+    (as the nearest questions do), or the questions when the interview has no headings; and the
+    whole introduction, folded."""
     language = answer.language
-    text = localised_reason(answer.reason_code, answer.reason, language) or ""
-    out = [notice(text, "prompt")]
-    paras = lead_en if language == "en" and lead_en else lead
-    out += [f'<p class="about-lead">{escape(p)}</p>' for p in lead_summary(paras, names)]
-    items, seen = [], set()
-    for pair in interview.pairs:
-        if pair.section in seen:
-            continue
-        seen.add(pair.section)
+    out = [notice(t("about_intro" if intro else "about_no_intro", language), "prompt")]
+    out += [f'<p class="about-lead">{escape(p)}</p>' for p in lead_summary(intro, names)]
+    headed = any(pair.section for pair in interview.pairs)
+    items = []
+    for pair in interview.section_starts():
         hit = Hit(rank=0, pair=pair, score=0.0, scores={}, translation=translation.get(pair.id))
         tr = hit.translation
-        en = (f'<span class="near-en">{escape(tr.section)}</span>'
-              if tr and tr.section and language == "en" else "")
+        title, title_en = ((pair.section, tr.section if tr else "") if headed
+                           else (pair.question, tr.question if tr else ""))
+        en = (f'<span class="near-en">{escape(title_en)}</span>'
+              if title_en and language == "en" else "")
         items.append(f'<li class="ask-link" title="{escape(ask_text(hit, language))}" '
                      f'role="button" tabindex="0"><span class="pid">{escape(pair.id)}</span>'
-                     f'<span class="near-q">{escape(pair.section)}</span>{en}</li>')
+                     f'<span class="near-q">{escape(title)}</span>{en}</li>')
     if items:
-        out.append(f'<p class="offer">{escape(t("topics", language))}</p>'
-                   f'<ol class="nearest">{"".join(items)}</ol>')
-    if paras:
-        body = "".join(f"<p>{escape(p)}</p>" for p in paras)
+        out.append(f'<p class="offer">{escape(t("topics" if headed else "questions_asked", language))}'
+                   f'</p><ol class="nearest">{"".join(items)}</ol>')
+    if intro:
+        body = "".join(f"<p>{escape(p)}</p>" for p in intro)
         out.append(f'<details class="lead"><summary>{escape(t("introduction", language))}'
                    f"</summary>{body}</details>")
     return f'<div class="reply abstain">{"".join(out)}</div>'

@@ -155,6 +155,19 @@ def test_ask_shows_the_answer_with_highlighted_evidence(page, shots):
     assert "腾讯" in simplified.inner_text()
 
 
+def test_a_question_about_the_interview_gets_its_introduction_and_clickable_topics(page, shots):
+    ask(page, "这篇采访讲了什么?")
+    reply = page.locator("#chat .reply").last
+    assert "湯道生執掌雲與智慧產業事業羣" in reply.locator(".about-lead").first.inner_text()
+    topics = reply.locator("li.ask-link")
+    assert topics.count() == 6 and not reply.locator("details.lead").get_attribute("open")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(shots / "about.png"), full_page=True)
+    topics.nth(2).click()  # 騰訊沒有中臺能力是“誤解”: asks the first question under it
+    page.wait_for_function("document.querySelectorAll('#chat .reply').length > 1")
+    assert page.locator("#chat .reply").last.locator(".reply-head .pid").inner_text() == "p07"
+
+
 def test_html_in_a_question_is_shown_and_never_runs(page):
     evil = '<img src=x onerror="window.__xss=1;alert(1)"><script>window.__xss=2</script>'
     ask(page, evil)

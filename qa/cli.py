@@ -242,6 +242,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from qa.engine import clean_question
 
     if args.question:
+        # the words of one question, unquoted, are joined; several questions each quoted are
+        # joined too, so say how to ask them apart, as --chat with a QUESTION has nothing to do
+        asked = sum(a.rstrip().endswith(("?", "？")) for a in args.question)
+        if len(args.question) > 1 and asked > 1:
+            print(f"note: the {len(args.question)} arguments were read as one question; to ask "
+                  "several, give one per line on standard input", file=sys.stderr)
+        if args.chat:
+            print("note: --chat reads a conversation from standard input, one question per "
+                  "line; for a follow-up on the command line use --previous", file=sys.stderr)
         batches: Iterable[list[str]] = [[" ".join(args.question)]]
     elif sys.stdin is None:
         print("error: give a QUESTION or pipe questions on standard input, one per line",

@@ -75,6 +75,22 @@ def test_json_mode_still_says_why_a_first_answer_is_slow(tmp_path):
     assert again.stderr == "" and json_lines(again.stdout) == [answer]
 
 
+def test_several_quoted_questions_or_chat_with_a_question_get_a_note(tmp_path):
+    """Arguments are the words of one question; two quoted questions are joined, and --chat
+    with a QUESTION has nothing to follow: each says so on stderr, and the answer still comes."""
+    env = {"QA_CACHE_DIR": str(tmp_path / "cache")}
+    run_qa("build", "--model", "hashing", env=env, timeout=120)
+    two = run_qa("ask", "--json", "--model", "hashing", "腾讯会自己做ERP吗?",
+                 "Is Tencent Cloud profitable?", env=env, timeout=120)
+    assert two.returncode == 0 and "2 arguments were read as one question" in two.stderr
+    assert len(json_lines(two.stdout)) == 1
+    words = run_qa("ask", "--json", "--model", "hashing", "Is", "Tencent", "Cloud", "profitable?",
+                   env=env, timeout=120)
+    assert words.returncode == 0 and words.stderr == ""  # one unquoted question: no note
+    chat = run_qa("ask", "--json", "--chat", "--model", "hashing", "ERP?", env=env, timeout=120)
+    assert chat.returncode == 0 and "--chat reads a conversation from standard input" in chat.stderr
+
+
 def test_json_mode_says_why_a_first_run_waits_for_the_model(monkeypatch, capsys):
     import argparse
 

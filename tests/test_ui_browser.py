@@ -457,7 +457,7 @@ def test_the_labels_follow_the_browsers_language(browser, url, shots, locale, la
         page.get_by_role("tab", name=want["tabs"][2]).click()
         intro = {"en": "Introduction (導讀)", "zh-Hans": "导读", "zh-Hant": "導讀"}[language]
         expect(page.locator("#browse details.lead > summary")).to_have_text(intro)
-        expect(page.locator("#browse .sec-en")).to_have_count(
+        expect(page.locator("#browse h3 .sec-en")).to_have_count(
             len(page.locator("#browse h3.b-sec").all()) if language == "en" else 0)
     finally:
         context.close()

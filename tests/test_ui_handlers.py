@@ -665,6 +665,10 @@ def test_browse_labels_follow_the_page_language(handlers):
     assert "<summary>导读</summary>" in zh and "<summary>英文版</summary>" in zh
     assert 'class="sec-en"' not in zh and "English edition" not in zh
     assert "<summary>Introduction (導讀)</summary>" in en and 'class="sec-en"' in en
+    # an English page: the contents name the sections in English too, the English edition open
+    toc = en.split('<ol class="toc">')[1].split("</ol>")[0]
+    assert "On talent standards: more than just delivering" in toc
+    assert en.count('<details class="ev-en" open>') == 13 and '<details class="ev-en" open>' not in zh
     assert "<summary>導讀</summary>" in handlers.browse("zh-Hant")
 
 

@@ -487,7 +487,12 @@ def browse_page(interview: Interview, translation: Mapping[str, PairTranslation]
                       f"</summary>{en}</details>")
         out.append(f'<details class="lead"><summary>{escape(t("introduction", language))}'
                    f"</summary>{paras}</details>")
-    toc = "".join(f'<li><a href="#sec-{i}">{escape(s)}</a></li>'
+    # an English page: the English section titles in the contents too, the English edition open
+    titles_en = {p.section: tr.section for p in interview.pairs
+                 if (tr := translation.get(p.id)) and tr.section} if language == "en" else {}
+    toc = "".join(f'<li><a href="#sec-{i}">{escape(s)}</a>'
+                  + (f'<span class="sec-en">{escape(titles_en[s])}</span>' if s in titles_en
+                     else "") + "</li>"
                   for i, s in enumerate(interview.sections))
     out.append(f'<ol class="toc">{toc}</ol>')
     current = None
@@ -506,7 +511,8 @@ def browse_page(interview: Interview, translation: Mapping[str, PairTranslation]
         english = ""
         if tr:
             en_answer = "".join(f"<p>{escape(p)}</p>" for p in tr.answer_paragraphs)
-            english = (f'<details class="ev-en"><summary>'
+            opened = " open" if language == "en" else ""
+            english = (f'<details class="ev-en"{opened}><summary>'
                        f'{escape(t("english_edition", language))}</summary>'
                        f'<p class="b-q">{escape(tr.question)}</p>{en_answer}</details>')
         out.append(

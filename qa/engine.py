@@ -40,7 +40,7 @@ from qa.followup import MIN_SUPPORT, SHORT, combine, is_bare, own_words, points_
 from qa.fusion import learned, pair_features, ranks, rrf, weighted
 from qa.parsing import Interview, QAPair, load_interview
 from qa.smalltalk import about_interview, is_small_talk
-from qa.text import detect_language, strip_markup, tokenize
+from qa.text import detect_language, other_language, strip_markup, tokenize
 from qa.typos import Corrector
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,8 @@ _TOPIC_KEPT = ("chat", "task", "about")
 MAX_QUESTION_CHARS = 2000
 # the notice's end when a long message was read as its last line, the question
 LAST_LINE_USED = "only its last line was used"
+# the start of the notice for a question in a language this chatbot does not read
+OTHER_LANGUAGE = "the question looks like"
 # A declined answer whose confidence (the calibrated chance that the top exchange is right) is
 # at least this share of the threshold is "not sure" rather than "not covered" (Answer.unsure).
 UNSURE_SHARE = 0.5
@@ -543,6 +545,10 @@ class Engine:
             sparse = self._sparse(svecs[row]) if svecs is not None else None
             asked, corrections = fixed[i]
             exemplar = exemplars.score(vecs[row], asked) if exemplars is not None else None
+            if other := other_language(asked):  # Japanese, Korean: matched poorly, say so
+                said = (f"{OTHER_LANGUAGE} {other}: this chatbot reads Chinese and English, so "
+                        "the match may be poor.")
+                notice = f"{said} {notice}" if notice else said
             a = self._answer(asked, notice, dense, arg, top_k, mode, cal, sparse, exemplar)
             if asked != q:  # the question as typed, and what was searched
                 a = replace(a, question=q, language=detect_language(stripped[i]), read_as=asked,

@@ -204,6 +204,22 @@ def _changed(chars: str, converted: str) -> int:
     return sum(a != b for a, b in zip(chars, converted, strict=True))
 
 
+_KANA = re.compile(r"[\u3041-\u309f\u30a1-\u30fa\u31f0-\u31ff\uff66-\uff9d]")
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3131-\u318e]")
+
+
+def other_language(text: str) -> str | None:
+    """"Japanese" or "Korean" when *text* is written in it (two kana or hangul letters or more,
+    and at least a third of its letters), which this chatbot does not read; else None. Chinese
+    with a Japanese name in it ("腾讯和ソニー合作过吗") has too few to count."""
+    letters = sum(c.isalpha() for c in text)
+    for name, pattern in (("Japanese", _KANA), ("Korean", _HANGUL)):
+        n = len(pattern.findall(text))
+        if n >= 2 and n * 3 >= letters:
+            return name
+    return None
+
+
 def detect_language(text: str, tie: str = "zh-Hans") -> str:
     """``"en"``, ``"zh-Hans"`` or ``"zh-Hant"``, by majority, so that a name or term copied from
     the page does not decide: English when the text has more English words (acronyms, and

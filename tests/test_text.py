@@ -135,3 +135,25 @@ def test_an_unclosed_tag_with_many_attributes_is_quick():
     for text in worst:
         strip_markup(text)
     assert time.perf_counter() - start < 0.05
+
+
+@pytest.mark.parametrize("text, language", [
+    ("テンセントは自社でERPを作りますか?", "Japanese"), ("텐센트는 ERP를 직접 만드나요?", "Korean"),
+    ("腾讯和ソニー合作过吗", None),  # a Japanese name in a Chinese question
+    ("腾讯会自己做ERP吗", None), ("Will Tencent build ERP?", None), ("", None),
+])
+def test_a_question_in_a_language_this_chatbot_does_not_read(text, language):
+    from qa.text import other_language
+
+    assert other_language(text) == language
+
+
+def test_the_engine_and_the_chat_say_so_for_japanese(hashing_engine):
+    from ui.handlers import Handlers
+
+    a = hashing_engine.ask("テンセントは自社でERPを作りますか?")
+    assert a.notice.startswith("the question looks like Japanese") and a.hits
+    assert hashing_engine.ask("腾讯会自己做ERP吗").notice is None
+    _, history = Handlers(lambda: hashing_engine).respond("テンセントは自社でERPを作りますか?", [])
+    assert "The question looks like Japanese: this chatbot reads Chinese and English" in (
+        history[-1]["content"])  # in English, though the page reads its kanji as Chinese

@@ -14,7 +14,7 @@ from html import unescape
 
 from qa.confidence import shown
 from qa.corpus import PairTranslation, lead_summary
-from qa.engine import LAST_LINE_USED, MAX_QUESTION_CHARS, Answer, Hit
+from qa.engine import LAST_LINE_USED, MAX_QUESTION_CHARS, OTHER_LANGUAGE, Answer, Hit
 from qa.evidence import Evidence, TextEvidence, escape, explain, render_marked, render_paragraphs
 from qa.fusion import signal_rank
 from qa.parsing import Interview
@@ -98,7 +98,8 @@ def _answer_notice(answer: Answer) -> str:
         out += notice(t("corrected", answer.language, typed=typed, read_as=shown), "corrected")
     if not answer.notice:
         return out
-    if answer.language == "en":
+    # a question in Japanese or Korean: said in English, which its writer more likely reads
+    if answer.language == "en" or answer.notice.startswith(OTHER_LANGUAGE):
         return out + notice(answer.notice[:1].upper() + answer.notice[1:])
     if answer.notice.endswith(LAST_LINE_USED):
         return out + notice(t("truncated_line", answer.language))

@@ -325,20 +325,16 @@ def _print_about(engine, language: str) -> None:
     introduction (the English edition's for an English question) that say who the interviewee is
     and what it is about, and the topics, one section heading (or, without headings, one
     question) a line."""
-    from qa.corpus import lead_summary
+    from qa.corpus import lead_summary, topics
 
     if intro := engine.introduction(language):
         print("  From the article's introduction:")
         for para in lead_summary(intro, engine.speaker_names):
             print(_fill(para, indent="    "))
             print()
-    headed = any(p.section for p in engine.interview.pairs)
-    print("  Topics (section headings, with the first exchange under each):" if headed
-          else "  The questions the interviewer asked:")
-    for pair in engine.interview.section_starts():
-        tr = engine.translation.get(pair.id)
-        title, title_en = ((pair.section, tr.section if tr else "") if headed
-                           else (pair.question, tr.question if tr else ""))
+    print("  Topics (section headings, with the first exchange under each):"
+          if engine.interview.headed else "  The questions the interviewer asked:")
+    for pair, title, title_en in topics(engine.interview, engine.translation):
         en = f" ({title_en})" if language == "en" and title_en else ""
         print(_fill(f"[{pair.id}] {title}{en}", indent="   "))
     print()

@@ -19,13 +19,13 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from index.store import Corpus, Passage
 from qa.parsing import Interview, QAPair, read_text
-from qa.text import to_simplified, tokenize
+from qa.text import fold, name_forms, to_simplified, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -79,17 +79,31 @@ class FrontMatter:
 def lead_summary(lead: Sequence[str], names: Sequence[str], n: int = 2) -> tuple[str, ...]:
     """The *n* paragraphs of an article's *lead* that say who the interviewee is and what the
     interview is about: from the first one that names them (*names*: "湯道生", "Dowson Tong
-    (Tang Daosheng)", matched per name and per word of a Latin name), past the date, the reading
+    (Tang Daosheng)", in the forms :func:`qa.text.name_forms` gives), past the date, the reading
     time and the byline; the first *n* when none does."""
-    forms = {f.strip().lower() for name in names for f in re.split(r"[()（）,，/;；、]", name)}
-    forms |= {w for f in forms if " " in f for w in f.split()}
     found = re.compile("|".join(
         rf"\b{re.escape(f)}\b" if f.isascii() else re.escape(f)
-        for f in sorted(forms, key=len, reverse=True) if len(f) >= 2) or r"(?!x)x")
+        for f in sorted(name_forms(names), key=len, reverse=True)) or r"(?!x)x")
     for i, para in enumerate(lead):
-        if found.search(para.lower()):
+        if found.search(fold(para)):
             return tuple(lead[i:i + n])
     return tuple(lead[:n])
+
+
+def topics(interview: Interview, translation: Mapping[str, PairTranslation]
+           ) -> list[tuple[QAPair, str, str]]:
+    """What the interview covers, for a question about it: the first exchange under each section
+    heading with the heading, in the interview's words and the English edition's ("" without
+    one); without headings (:attr:`~qa.parsing.Interview.headed`), each exchange with its
+    question."""
+    out = []
+    for pair in interview.section_starts():
+        tr = translation.get(pair.id)
+        if interview.headed:
+            out.append((pair, pair.section, tr.section if tr else ""))
+        else:
+            out.append((pair, pair.question, tr.question if tr else ""))
+    return out
 
 
 def load_front_matter(path: Path) -> FrontMatter:

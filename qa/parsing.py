@@ -88,10 +88,15 @@ class Interview:
                 seen.append(p.section)
         return seen
 
+    @property
+    def headed(self) -> bool:
+        """Whether its exchanges come under section headings."""
+        return any(p.section for p in self.pairs)
+
     def section_starts(self) -> list[QAPair]:
         """The first exchange under each section heading, in order (the interview's topics); every
         exchange when the interview has no headings."""
-        if not any(p.section for p in self.pairs):
+        if not self.headed:
             return list(self.pairs)
         seen: set[str] = set()
         return [p for p in self.pairs if p.section not in seen and not seen.add(p.section)]

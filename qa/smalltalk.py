@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import re
 
-from qa.text import fold
+from qa.text import fold, name_forms
 
 # On fold()ed text: Simplified script, lower case, half-width punctuation. Each alternative is one
 # phrase; possessive repeats (嗯++), so a long run of one character cannot make the regex
@@ -111,18 +111,15 @@ _WHO = (
 
 @functools.lru_cache(maxsize=8)
 def _about(names: tuple[str, ...]) -> re.Pattern:
-    # "Dowson Tong (Tang Daosheng)": each name, and each word of a name in Latin letters
-    folded = [f for n in names for f in re.split(r"[()（）,，/;；、]", fold(n)) if f.strip()]
-    folded = [" ".join(f.split()) for f in folded]
-    forms = set(folded) | {w for n in folded if " " in n for w in n.split() if len(w) >= 3}
-    name = "|".join(re.escape(n) for n in sorted(forms, key=len, reverse=True)) or r"(?!x)x"
+    forms = sorted(name_forms(names), key=len, reverse=True)  # "dowson tong" before "tong"
+    name = "|".join(re.escape(n) for n in forms) or r"(?!x)x"
     return re.compile(rf"(?:{_ABOUT.format(who=_WHO.format(name=name))})(?![a-z]){_TAIL}")
 
 
 def about_interview(question: str | None, names: tuple[str, ...] = ()) -> bool:
     """Whether *question* asks what the interview is about, for a summary, what one can ask, or
-    who the interviewee is (*names*: the interviewee's names, e.g. "湯道生", "Dowson Tong": the
-    full names and an English name's last word): "这篇采访讲了什么?", "Summarize the interview",
+    who the interviewee is (*names*: the interviewee's names, e.g. "湯道生", "Dowson Tong", in
+    the forms :func:`qa.text.name_forms` gives): "这篇采访讲了什么?", "Summarize the interview",
     "汤道生是谁?", "Who is Dowson Tong?". A greeting may come with it ("你好,这篇采访讲了
     什么?"); anything else makes it a question on the interview's content."""
     about = _about(tuple(names))

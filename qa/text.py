@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable
 from functools import cache, lru_cache
 
 from qa.config import DATA_DIR
@@ -123,6 +124,21 @@ def fold(text: str) -> str:
     text = to_simplified(text).lower()
     text = _TO_X.sub(lambda m: f" to{m.group(1).lower()} ", text)
     return _WS.sub(" ", text).strip()
+
+
+def split_names(names: Iterable[str]) -> list[str]:
+    """Each name in *names*, where one entry may hold several: "Dowson Tong (Tang Daosheng)" gives
+    "Dowson Tong" and "Tang Daosheng"."""
+    return [" ".join(f.split()) for n in names for f in re.split(r"[()（）,，/;；、]", n)
+            if f.strip()]
+
+
+def name_forms(names: Iterable[str]) -> frozenset[str]:
+    """How a text may name someone called *names*, :func:`fold`ed: each name, and each word of
+    three letters or more of a name of several words ("汤道生", "dowson tong", "tong")."""
+    full = {fold(n) for n in split_names(names)}
+    return frozenset({f for f in full if len(f) >= 2}
+                     | {w for f in full if " " in f for w in f.split() if len(w) >= 3})
 
 
 _LATIN = r"a-z0-9\u00c0-\u024f"

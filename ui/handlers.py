@@ -22,7 +22,7 @@ from typing import Any
 from qa.config import check_top_k
 from qa.engine import Engine, clean_question
 from qa.errors import QAError
-from qa.text import detect_language, strip_markup
+from qa.text import detect_language, split_names, strip_markup
 from ui import render
 from ui.i18n import status_line, t
 from ui.page import UNKNOWN, Page, page_for
@@ -118,7 +118,7 @@ class Handlers:
             return {"role": "assistant", "content": render.context_reply(answer),
                     "options": [{"value": q, "label": q} for q in self.page().starters]}, anchor
         # "Dowson Tong" of "Dowson Tong (Tang Daosheng)", for an English question
-        english = next(iter(self.engine.front.speakers), "").split("(")[0].strip()
+        english = next(iter(split_names(self.engine.front.speakers)), "")
         return {"role": "assistant",
                 "content": render.abstain_reply(answer, self.threshold, speaker, english),
                 "options": render.follow_ups(answer)}, anchor

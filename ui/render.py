@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from html import unescape
 
 from qa.confidence import shown
-from qa.corpus import PairTranslation, lead_summary
+from qa.corpus import PairTranslation, lead_summary, topics
 from qa.engine import LAST_LINE_USED, MAX_QUESTION_CHARS, OTHER_LANGUAGE, Answer, Hit
 from qa.evidence import Evidence, TextEvidence, escape, explain, render_marked, render_paragraphs
 from qa.fusion import signal_rank
@@ -194,14 +194,18 @@ def _near_items(hits: Sequence[Hit], language: str = "en") -> str:
     (:func:`ask_text`) as its ``title`` (a tooltip too; Gradio's sanitiser drops ``data-*``
     attributes); the page's ``ui.app.ASK_ON_CLICK`` script asks it, in old replies too (Gradio's
     own option buttons exist under the latest reply only)."""
-    items = []
-    for hit in hits:
-        en = (f'<span class="near-en">{escape(hit.translation.question)}</span>'
-              if hit.translation and language == "en" else "")
-        items.append(f'<li class="ask-link" title="{escape(ask_text(hit, language))}" '
-                     f'role="button" tabindex="0"><span class="pid">{escape(hit.pair.id)}</span>'
-                     f'<span class="near-q">{escape(hit.pair.question)}</span>{en}</li>')
-    return "".join(items)
+    return "".join(_ask_item(hit, language, hit.pair.question,
+                             hit.translation.question if hit.translation else "")
+                   for hit in hits)
+
+
+def _ask_item(hit: Hit, language: str, label: str, label_en: str = "") -> str:
+    """One listed exchange (:func:`_near_items`): its id, *label* and, for an English question,
+    *label_en*; a click or a key asks its question (:func:`ask_text`)."""
+    en = f'<span class="near-en">{escape(label_en)}</span>' if label_en and language == "en" else ""
+    return (f'<li class="ask-link" title="{escape(ask_text(hit, language))}" role="button" '
+            f'tabindex="0"><span class="pid">{escape(hit.pair.id)}</span>'
+            f'<span class="near-q">{escape(label)}</span>{en}</li>')
 
 
 def _runners_up(answer: Answer, limit: int = RUNNERS_UP) -> str:
@@ -306,21 +310,12 @@ def about_reply(answer: Answer, interview: Interview, translation: Mapping[str, 
     language = answer.language
     out = [notice(t("about_intro" if intro else "about_no_intro", language), "prompt")]
     out += [f'<p class="about-lead">{escape(p)}</p>' for p in lead_summary(intro, names)]
-    headed = any(pair.section for pair in interview.pairs)
-    items = []
-    for pair in interview.section_starts():
-        hit = Hit(rank=0, pair=pair, score=0.0, scores={}, translation=translation.get(pair.id))
-        tr = hit.translation
-        title, title_en = ((pair.section, tr.section if tr else "") if headed
-                           else (pair.question, tr.question if tr else ""))
-        en = (f'<span class="near-en">{escape(title_en)}</span>'
-              if title_en and language == "en" else "")
-        items.append(f'<li class="ask-link" title="{escape(ask_text(hit, language))}" '
-                     f'role="button" tabindex="0"><span class="pid">{escape(pair.id)}</span>'
-                     f'<span class="near-q">{escape(title)}</span>{en}</li>')
+    items = [_ask_item(Hit(rank=0, pair=pair, score=0.0, scores={},
+                           translation=translation.get(pair.id)), language, title, title_en)
+             for pair, title, title_en in topics(interview, translation)]
     if items:
-        out.append(f'<p class="offer">{escape(t("topics" if headed else "questions_asked", language))}'
-                   f'</p><ol class="nearest">{"".join(items)}</ol>')
+        label = t("topics" if interview.headed else "questions_asked", language)
+        out.append(f'<p class="offer">{escape(label)}</p><ol class="nearest">{"".join(items)}</ol>')
     if intro:
         body = "".join(f"<p>{escape(p)}</p>" for p in intro)
         out.append(f'<details class="lead"><summary>{escape(t("introduction", language))}'

@@ -62,7 +62,14 @@ class Corpus:
     passages: tuple[Passage, ...]
     lexical_docs: tuple[tuple[str, ...], ...]
     lexical_pair_ids: tuple[str, ...]
-    exemplars: tuple[str, ...] = ()  # questions embedded as queries (qa.exemplars)
+    exemplars: tuple[str, ...] = ()  # labelled questions (qa.exemplars), as written
+    exemplar_queries: tuple[str, ...] = ()  # the same, in the form embedded as queries
+
+    def __post_init__(self) -> None:
+        if self.exemplars and not self.exemplar_queries:  # embedded as written
+            object.__setattr__(self, "exemplar_queries", self.exemplars)
+        if len(self.exemplar_queries) != len(self.exemplars):
+            raise ValueError("corpus: exemplars and exemplar_queries differ in length")
 
     def fingerprint(self) -> str:
         h = hashlib.sha256()
@@ -70,6 +77,8 @@ class Corpus:
         h.update(json.dumps([self.lexical_docs, self.lexical_pair_ids], ensure_ascii=False).encode())
         if self.exemplars:
             h.update(json.dumps(self.exemplars, ensure_ascii=False).encode())
+            if self.exemplar_queries != self.exemplars:
+                h.update(json.dumps(self.exemplar_queries, ensure_ascii=False).encode())
         return h.hexdigest()
 
 
@@ -197,7 +206,8 @@ def build(corpus: Corpus, encoder) -> Built:
     sparse = None
     if getattr(encoder, "sparse_head", None) is not None:
         sparse = SparseIndex(encoder.encode_sparse(texts))
-    exemplars = (np.asarray(encoder.encode_queries(list(corpus.exemplars)), dtype=np.float32)
+    exemplars = (np.asarray(encoder.encode_queries(list(corpus.exemplar_queries)),
+                            dtype=np.float32)
                  if corpus.exemplars else None)
     return Built(dense, lexical, sparse, time.perf_counter() - t0, exemplars)
 

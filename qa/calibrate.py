@@ -171,7 +171,7 @@ def choose_fusion(engine, items) -> tuple[dict, str]:
 def exemplar_set(engine, items) -> ExemplarSet:
     """*items* (labelled questions) as exemplars: embedded as queries, answerable or not."""
     texts = tuple(i.question for i in items)
-    vectors = np.asarray(engine.encoder.encode_queries(list(texts)), dtype=np.float32)
+    vectors = np.asarray(engine.encode_queries(texts), dtype=np.float32)
     return ExemplarSet(texts, np.array([bool(i.expected) for i in items]), vectors,
                        skip_same_text=True)
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from index.store import Corpus, Passage
 from qa.parsing import Interview, QAPair, read_text
-from qa.text import fold, name_forms, to_simplified, tokenize
+from qa.text import fold, name_forms, query_form, to_simplified, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ def make_corpus(interview: Interview, translation: dict[str, PairTranslation] | 
             tokens += tokenize(f"{tr.section} {tr.question} {tr.answer}")
         docs.append(tuple(tokens))
     return Corpus(tuple(passages), tuple(docs), tuple(p.id for p in interview.pairs),
-                  tuple(exemplars))
+                  tuple(exemplars), tuple(query_form(t) for t in exemplars))
 
 
 def _lexical_text(pair: QAPair) -> str:

@@ -40,7 +40,7 @@ from qa.followup import MIN_SUPPORT, SHORT, combine, is_bare, own_words, points_
 from qa.fusion import learned, pair_features, ranks, rrf, weighted
 from qa.parsing import Interview, QAPair, load_interview
 from qa.smalltalk import about_interview, is_small_talk
-from qa.text import detect_language, other_language, strip_markup, tokenize
+from qa.text import detect_language, other_language, query_form, strip_markup, tokenize
 from qa.typos import Corrector
 
 log = logging.getLogger(__name__)
@@ -418,8 +418,15 @@ class Engine:
             return self.front.lead
         return tuple(self.interview.context)
 
+    def encode_queries(self, questions: Sequence[str]) -> np.ndarray:
+        """The questions' dense vectors, each embedded in its :func:`qa.text.query_form`."""
+        with self._encode_lock:
+            return self.encoder.encode_queries([query_form(q) for q in questions])
+
     def encode_with_sparse(self, questions: Sequence[str]):
-        """The questions' dense vectors and latent-term rows (CSR, or None without a head)."""
+        """The questions' dense vectors and latent-term rows (CSR, or None without a head), each
+        embedded in its :func:`qa.text.query_form`."""
+        questions = [query_form(q) for q in questions]
         with self._encode_lock:
             if not self.has_sparse or not hasattr(self.encoder, "encode_queries_with_sparse"):
                 return self.encoder.encode_queries(list(questions)), None

@@ -98,6 +98,14 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text)
 
 
+def query_form(text: str) -> str:
+    """The form of a question that gets embedded: in Simplified script, so a question means the
+    same to the model in either script ("那私有雲呢?" and "那私有云呢?" get the same vector and the
+    same answer). Every query the model embeds goes through it, the labelled questions used as
+    exemplars too. The interview is indexed in both scripts (``qa.corpus``)."""
+    return to_simplified(text)
+
+
 def strip_markup(text: str) -> str:
     """*text* without the HTML tags pasted with it: ``<b>中抬</b>是什么`` → ``中抬是什么`` (a tag
     between Han characters joins them, elsewhere it leaves a space). A script or style element

@@ -25,6 +25,19 @@ def test_each_script_and_language_finds_its_answer(real_engine, question, expect
     assert real_engine.ask(question).hits[0].pair.id == expected
 
 
+@pytest.mark.parametrize("traditional, simplified", [
+    ("那私有雲呢?", "那私有云呢?"),  # a web review saw the first declined, the second answered
+    ("騰訊雲現在賺錢嗎?", "腾讯云现在赚钱吗?"),
+    ("騰訊的股價會漲嗎?", "腾讯的股价会涨吗?"),
+])
+def test_a_question_means_the_same_in_either_script(real_engine, traditional, simplified):
+    a, b = real_engine.ask(traditional), real_engine.ask(simplified)
+    assert a.language == "zh-Hant" and b.language == "zh-Hans"
+    assert [h.pair_id for h in a.hits] == [h.pair_id for h in b.hits]
+    assert [h.score for h in a.hits] == pytest.approx([h.score for h in b.hits], abs=1e-5)
+    assert (a.answered, a.confidence) == (b.answered, pytest.approx(b.confidence, abs=1e-6))
+
+
 def test_out_of_scope_is_declined_but_still_returns_neighbours(real_engine):
     ans = real_engine.ask("What's the weather in Shenzhen tomorrow?")
     assert not ans.answered

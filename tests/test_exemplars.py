@@ -7,6 +7,7 @@ import pytest
 
 from qa.confidence import FEATURES, Calibration, Features
 from qa.exemplars import ExemplarSet, K
+from qa.text import to_simplified
 
 
 def _unit(*rows):
@@ -96,6 +97,11 @@ def test_default_engine_scores_questions_against_its_exemplars(real_engine):
     assert cal.coef.get("exemplar"), "the shipped calibration has lost its exemplar feature"
     ex = real_engine.exemplars
     assert ex is not None and ex.usable and len(ex.texts) == len(cal.exemplar_texts)
+    # the stored vectors are the exemplars embedded as questions are (qa.text.query_form)
+    some = [i for i, t in enumerate(ex.texts) if to_simplified(t) != t][:3]
+    assert some, "no Traditional-script exemplar to check"
+    np.testing.assert_allclose(ex.vectors[some],
+                               real_engine.encode_queries([ex.texts[i] for i in some]), atol=1e-5)
     near_oos = real_engine.ask("What is Tencent's share price today?")
     near_in = real_engine.ask("Why does Dowson Tong spend so much time visiting customers?")
     assert near_oos.features.exemplar > near_in.features.exemplar

@@ -86,6 +86,20 @@ def test_exemplars_are_embedded_as_queries_persisted_and_checked(tmp_path):
     assert none.rebuilt_because and none.exemplars is None
 
 
+def test_exemplars_are_embedded_in_their_query_form_which_is_part_of_the_fingerprint(tmp_path):
+    enc = TinyEncoder()
+    asis = replace(corpus(), exemplars=("alpha?", "WEATHER?"))
+    assert asis.exemplar_queries == asis.exemplars  # by default embedded as written
+    lower = replace(asis, exemplar_queries=("alpha?", "weather?"))
+    assert lower.fingerprint() != asis.fingerprint()
+    load_or_build(tmp_path / "ix", asis, enc)
+    built = load_or_build(tmp_path / "ix", lower, enc)
+    assert "example questions" in built.rebuilt_because
+    np.testing.assert_allclose(built.exemplars, enc.encode_queries(["alpha?", "weather?"]))
+    with pytest.raises(ValueError, match="differ in length"):
+        replace(asis, exemplar_queries=("alpha?",))
+
+
 def test_corrupt_truncated_or_missing_files_rebuild(tmp_path):
     d = tmp_path / "ix"
     load_or_build(d, corpus(), TinyEncoder())

@@ -117,29 +117,32 @@ def test_abstention_says_not_covered_and_offers_nearest_questions(handlers, engi
     assert "Dowson Tong was not asked about it" in reply["content"]
     questions = {" ".join(p.question.split()) for p in engine.interview.pairs}
     english = {" ".join(t.question.split()) for t in engine.translation.values()}
-    assert 1 <= len(reply["options"]) <= 3
-    assert all(o["value"] in english for o in reply["options"])  # in the asker's language
-    # the list items ask what the numbered buttons ask (the page's script asks an item's title
-    # on a click, in old replies too, where the buttons are gone), in the same order
+    # the list items ask their question on a click (the page's script asks an item's title),
+    # in the asker's language; no option buttons repeat them under the reply
+    assert "options" not in reply
     assert "click one to read its answer" in reply["content"]
     listed = re.findall(r'<span class="near-en">(.*?)</span>', reply["content"])
-    asks = re.findall(r'<li class="ask-link" title="([^"]*)" role="button" tabindex="0">',
-                      reply["content"])
-    assert len(listed) == len(asks) == len(reply["options"])
-    for i, (option, question, asked) in enumerate(
-            zip(reply["options"], listed, asks, strict=True), 1):
-        assert option["label"].startswith(f"{i}. ")
-        assert escape(option["value"]) == " ".join(question.split()) == asked
-    # a Traditional query gets the verbatim wording of the nearest questions, in the list's
-    # order; a Simplified one the same questions in Simplified script
+    asks = [html.unescape(a) for a in re.findall(
+        r'<li class="ask-link" title="([^"]*)" role="button" tabindex="0">', reply["content"])]
+    assert 1 <= len(asks) <= 3 and len(listed) == len(asks)
+    assert all(a in english for a in asks)
+    assert [" ".join(html.unescape(q).split()) for q in listed] == asks
+    # a Traditional query gets the verbatim wording of the nearest questions; a Simplified one
+    # the same questions in Simplified script
     reply = handlers.respond("今天天氣怎麼樣", [])[1][-1]
-    assert all(o["value"] in questions for o in reply["options"])
+    asks = _asks(reply)
+    assert asks and all(a in questions for a in asks)
     listed = re.findall(r'<span class="near-q">(.*?)</span>', reply["content"])
-    assert [escape(o["value"]) for o in reply["options"]] == [" ".join(q.split()) for q in listed]
+    assert asks == [" ".join(html.unescape(q).split()) for q in listed]
     reply = handlers.respond("今天天气怎么样", [])[1][-1]
     listed = re.findall(r'<span class="near-q">(.*?)</span>', reply["content"])
-    assert [escape(o["value"]) for o in reply["options"]] == [
-        escape(to_simplified(" ".join(html.unescape(q).split()))) for q in listed]
+    assert _asks(reply) == [to_simplified(" ".join(html.unescape(q).split())) for q in listed]
+
+
+def _asks(reply) -> list[str]:
+    """What the listed exchanges of *reply* ask on a click."""
+    return [html.unescape(a) for a in re.findall(r'<li class="ask-link" title="([^"]*)"',
+                                                 reply["content"])]
 
 
 def test_a_reply_speaks_the_language_of_the_question(handlers, engine):
@@ -200,15 +203,15 @@ def test_english_lines_beside_the_verbatim_text_are_for_english_questions_only(h
         assert ('class="near-en"' in reply) is english, question  # the nearest questions
 
 
-def test_clicking_a_follow_up_asks_it(handlers, engine):
+def test_clicking_a_listed_question_asks_it(handlers, engine):
     _, history = handlers.respond("今天天气怎么样", [])
-    option = history[-1]["options"][0]["value"]
+    option = _asks(history[-1])[0]
     _, history = handlers.respond(option, history)
     assert len(history) == 4 and escape(option) in history[2]["content"]
     # offered in the asker's script, so the reply to the click stays in it
     assert option == to_simplified(option) and option != to_traditional(option)
     _, english = handlers.respond("What is the weather like today?", [])
-    assert all(detect_language(o["value"]) == "en" for o in english[-1]["options"])
+    assert all(detect_language(a) == "en" for a in _asks(english[-1]))
 
 
 def test_html_in_a_question_is_shown_as_text(handlers):

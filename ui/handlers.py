@@ -73,8 +73,8 @@ class Handlers:
         """One chat turn: returns the cleared textbox and the history with the new messages.
 
         The user's message is appended as escaped text; the reply is the top answer with evidence,
-        or (when the engine abstains) a "not covered" / "not sure" note whose options are the
-        nearest questions; small talk, a request to write something and a follow-up with nothing
+        or (when the engine abstains) a "not covered" / "not sure" note that lists the nearest
+        questions, each asked by a click; small talk, a request to write something and a follow-up with nothing
         before it get one line on what the chatbot is for, with the starters as options.
         An empty message adds nothing (the input box's placeholder already says what to do).
         """
@@ -120,8 +120,7 @@ class Handlers:
         # "Dowson Tong" of "Dowson Tong (Tang Daosheng)", for an English question
         english = next(iter(split_names(self.engine.front.speakers)), "")
         return {"role": "assistant",
-                "content": render.abstain_reply(answer, self.threshold, speaker, english),
-                "options": render.follow_ups(answer)}, anchor
+                "content": render.abstain_reply(answer, self.threshold, speaker, english)}, anchor
 
     # -- Compare --------------------------------------------------------------------------------
     def compare(self, question: str | None, top_k: float = DEFAULT_TOP_K) -> str:

@@ -243,16 +243,6 @@ def _nearest(answer: Answer, limit: int = NEAREST) -> list[tuple[Hit, str]]:
     return out
 
 
-def follow_ups(answer: Answer, limit: int = NEAREST) -> list[dict[str, str]]:
-    """Chat options for an abstention: the nearest interviewer questions, numbered like the list
-    in :func:`abstain_reply`, each asking that question when clicked."""
-    out = []
-    for i, (_, q) in enumerate(_nearest(answer, limit), 1):
-        short = _short(q, 66)
-        out.append({"value": q, "label": f"{i}. {short}"})
-    return out
-
-
 def decline_reason(answer: Answer) -> str:
     """Why the engine declined, when it has a specific reason, in the question's language; empty
     otherwise."""
@@ -262,9 +252,10 @@ def decline_reason(answer: Answer) -> str:
 
 def abstain_reply(answer: Answer, threshold: float, speaker: str = "", speaker_en: str = ""
                   ) -> str:
-    """A chat reply for a declined question: the nearest questions, numbered like the buttons
-    that :func:`follow_ups` puts under the reply (the list itself is not clickable). The
-    interviewee is named *speaker*, or *speaker_en* (his English name) for an English question."""
+    """A chat reply for a declined question: the nearest questions, each asking its question on a
+    click or a key (:func:`_ask_item`; no option buttons under the reply besides, which repeated
+    them). The interviewee is named *speaker*, or *speaker_en* (his English name) for an English
+    question."""
     lang = answer.language
     if lang == "en" and speaker_en:
         speaker = speaker_en

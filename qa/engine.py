@@ -208,12 +208,14 @@ class Answer:
         }
 
 
-def clean_question(text: str | None) -> tuple[str, str | None]:
+def clean_question(text: str | None, neutral: frozenset[str] = frozenset()
+                   ) -> tuple[str, str | None]:
     """Strip control and invisible format characters and surrounding space. A text longer than
     MAX_QUESTION_CHARS keeps its end, where a long message's question usually is (a pasted
     document, then "腾讯会自己做ERP吗?"): its last line alone when that is a question with words
-    of its own (ends with a question mark; not "为什么?"), else its last MAX_QUESTION_CHARS
-    characters; a notice says which."""
+    of its own (ends with a question mark; not "为什么?", "对此你怎么看?" or, with the
+    interviewee's name forms as *neutral* words, "汤道生怎么看?"), else its last
+    MAX_QUESTION_CHARS characters; a notice says which."""
     # lone surrogates (undecodable bytes, odd JSON) become U+FFFD instead of crashing OpenCC
     text = (text or "").encode("utf-8", "replace").decode("utf-8")
     text = _CONTROL.sub(" ", _FORMAT.sub("", text)).strip()  # keeps line breaks
@@ -222,7 +224,7 @@ def clean_question(text: str | None) -> tuple[str, str | None]:
         last = text.splitlines()[-1].strip()
         # a question of its own, not "?" or "为什么?", which lean on the text before them
         if (last.endswith(("?", "？")) and len(last) <= MAX_QUESTION_CHARS
-                and not is_bare(last) and not points_back(last)):
+                and not is_bare(last, neutral) and not points_back(last)):
             return last, (
                 f"the question was {n:,} characters long; {LAST_LINE_USED}")
         return text[-MAX_QUESTION_CHARS:].strip(), (
@@ -529,7 +531,7 @@ class Engine:
             raise ValueError(f"mode 'sparse' needs a model with a sparse head; "
                              f"{self.encoder.model_id!r} has none (the bundled default does)")
         top_k = min(check_top_k(top_k), len(self._pairs))
-        cleaned = [clean_question(q) for q in questions]
+        cleaned = [clean_question(q, self._neutral) for q in questions]
         todo = [i for i, (q, _) in enumerate(cleaned) if q]
         row_of = {i: row for row, i in enumerate(todo)}
         # pasted HTML tags are not part of the question; a homophone slip on one of the

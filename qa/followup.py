@@ -74,9 +74,12 @@ POINTING_WORDS = ("这么", "这样", "那样", "那么", "这个", "那个", "�
                   "点", "一点", "细", "讲细", "说细", "比如", "比如说", "例如", "例子", "举例", "还有",
                   "然后", "接着", "继续", "更多", "多说", "做", "做到", "举个", "不能", "能不能",
                   "原因", "理由", "意思", "点解", "咩", "啲", "讲多", "少少",
+                  # asking for a view on what came before: "有何看法?", "您的观点是?"
+                  "看法", "看待", "观点", "想法", "意见", "评价", "有何",
                   "think", "thought", "say", "said", "mean", "meant", "tell", "explain",
                   "elaborate", "tho", "though", "more", "example", "examples", "continue",
-                  "detail", "details", "specifically", "else", "give", "reason", "do", "did")
+                  "detail", "details", "specifically", "else", "give", "reason", "do", "did",
+                  "opinion", "view", "views", "thoughts")
 # How much of a non-bare follow-up's own words (IDF-weighted) the exchange found with the previous
 # question must contain. Dev half of tests/data/followups.jsonl: the three follow-ups answered
 # right this way had 0.16-0.40, the two answered wrong 0.00; off-topic follow-ups after an ERP

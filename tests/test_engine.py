@@ -51,6 +51,9 @@ def test_a_long_paste_is_answered_by_its_end(real_engine):
     ans = real_engine.ask(document + "腾讯会自己做ERP吗?")
     assert ans.question == "腾讯会自己做ERP吗?" and "last line" in ans.notice
     assert ans.answered and ans.hits[0].pair.id == "p10"
+    # the interviewee's name is not a topic of its own: "汤道生怎么看?" asks about the text
+    view = real_engine.ask(document + "关于ERP,我们很担心。\n汤道生怎么看?")
+    assert "last 2,000" in view.notice and view.question.endswith("汤道生怎么看?")
     run_on = real_engine.ask(document.replace("\n", "") + "腾讯会自己做ERP吗")
     assert len(run_on.question) == MAX_QUESTION_CHARS and "last 2,000" in run_on.notice
     assert run_on.question.endswith("腾讯会自己做ERP吗")
@@ -59,12 +62,15 @@ def test_a_long_paste_is_answered_by_its_end(real_engine):
 @pytest.mark.parametrize("last, kept", [
     ("腾讯会自己做ERP吗？", "line"),  # the full-width question mark
     ("?", "end"), ("为什么?", "end"), ("Why?", "end"),  # no words of its own
+    # asking for a view on the text above it: the text is the topic
+    ("对此你怎么看?", "end"), ("有什么看法?", "end"), ("您的观点是?", "end"),
+    ("What are your thoughts?", "end"), ("腾讯对中台的看法是什么?", "line"),
     ("腾讯会自己做ERP吗", "end"),  # no question mark
 ])
 def test_a_long_paste_keeps_its_last_line_only_when_that_is_a_question(last, kept):
     from qa.engine import clean_question
 
-    text, notice = clean_question("背景资料很长。\n" * 400 + last)
+    text, notice = clean_question("背景资料很长。" * 400 + "\n" + last)
     if kept == "line":
         assert text == last and "last line" in notice
     else:

@@ -95,6 +95,16 @@ def test_a_bare_follow_up_is_read_with_context_even_when_answered_alone(real_eng
     assert a.read_with == prev and a.answered and a.hits[0].pair.id == "p10"
 
 
+@pytest.mark.parametrize("q", ["有什么看法?", "您的观点是?", "What's your view?"])
+def test_asking_for_a_view_follows_up(real_engine, q):
+    """A request for a view with no topic of its own is about the question before it (alone it
+    is declined: it names nothing the interview could answer)."""
+    prev = "腾讯会自己做ERP吗"
+    assert not real_engine.ask(q).answered
+    a = real_engine.ask(q, previous=prev)
+    assert a.read_with == prev and a.answered and a.hits[0].pair.id == "p10"
+
+
 def test_a_short_question_without_a_pointer_stays_on_the_topic(real_engine):
     """Chinese drops the subject: "不擔心嗎?" after a question on Tencent Cloud's profits is
     about that answer's "我不是特別擔心", not about the exchange that asks about worrying.

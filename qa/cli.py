@@ -321,13 +321,16 @@ def _emit(ans, args: argparse.Namespace, engine) -> None:
 
 
 def _print_about(engine, language: str) -> None:
-    """After a question about the interview itself: the two paragraphs of the article's
-    introduction (the English edition's for an English question) that say who the interviewee is
-    and what it is about, and the topics, one section heading (or, without headings, one
-    question) a line."""
-    from qa.corpus import lead_summary, topics
+    """After a question about the interview itself: the article's head (date, byline), the two
+    paragraphs of its introduction (the English edition's for an English question) that say who
+    the interviewee is and what it is about, and the topics, one section heading (or, without
+    headings, one question) a line."""
+    from qa.corpus import article_head, lead_summary, topics
 
     if intro := engine.introduction(language):
+        if head := article_head(intro, engine.speaker_names):  # date, byline: when, by whom
+            print(_fill(" · ".join(head), indent="  "))
+            print()
         print("  From the article's introduction:")
         for para in lead_summary(intro, engine.speaker_names):
             print(_fill(para, indent="    "))

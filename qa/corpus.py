@@ -76,18 +76,35 @@ class FrontMatter:
     speakers: tuple[str, ...] = ()  # the interviewee's name(s) in English
 
 
-def lead_summary(lead: Sequence[str], names: Sequence[str], n: int = 2) -> tuple[str, ...]:
-    """The *n* paragraphs of an article's *lead* that say who the interviewee is and what the
-    interview is about: from the first one that names them (*names*: "湯道生", "Dowson Tong
-    (Tang Daosheng)", in the forms :func:`qa.text.name_forms` gives), past the date, the reading
-    time and the byline; the first *n* when none does."""
+def _first_naming(lead: Sequence[str], names: Sequence[str]) -> int | None:
+    """The index of the first paragraph of *lead* that names the interviewee (*names*: "湯道生",
+    "Dowson Tong (Tang Daosheng)", in the forms :func:`qa.text.name_forms` gives), or None."""
     found = re.compile("|".join(
         rf"\b{re.escape(f)}\b" if f.isascii() else re.escape(f)
         for f in sorted(name_forms(names), key=len, reverse=True)) or r"(?!x)x")
-    for i, para in enumerate(lead):
-        if found.search(fold(para)):
-            return tuple(lead[i:i + n])
-    return tuple(lead[:n])
+    return next((i for i, para in enumerate(lead) if found.search(fold(para))), None)
+
+
+def lead_summary(lead: Sequence[str], names: Sequence[str], n: int = 2) -> tuple[str, ...]:
+    """The *n* paragraphs of an article's *lead* that say who the interviewee is and what the
+    interview is about: from the first one that names them (:func:`_first_naming`), past the
+    date, the reading time and the byline; the first *n* when none does."""
+    first = _first_naming(lead, names)
+    return tuple(lead[first:first + n]) if first is not None else tuple(lead[:n])
+
+
+# A line of an article's head: the date, the reading time, the headline, the byline.
+HEAD_LINE_CHARS = 120
+
+
+def article_head(lead: Sequence[str], names: Sequence[str]) -> tuple[str, ...]:
+    """The short lines of an article's *lead* before it first names the interviewee: the date,
+    the reading time, the headline, the byline ("22.05.2019", "作者 | 第一財經 劉佳"), which
+    answer when and by whom it was published; () when no paragraph names them or a line before
+    is longer than :data:`HEAD_LINE_CHARS` (prose, not a head)."""
+    first = _first_naming(lead, names)
+    head = tuple(p.strip() for p in lead[:first or 0] if p.strip())
+    return head if all(len(p) <= HEAD_LINE_CHARS for p in head) else ()
 
 
 def topics(interview: Interview, translation: Mapping[str, PairTranslation]

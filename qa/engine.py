@@ -50,7 +50,8 @@ REASONS = {**DECLINE_REASONS,
                        "the ones it answers.",
            "context": "It follows up on an earlier question (\"why?\", \"tell me more\") but "
                       "there is none to follow: ask a question first, then the follow-up.",
-           "about": "It asks about the interview itself (what it covers, who was interviewed), "
+           "about": "It asks about the interview itself (what it covers, who was interviewed, when "
+                    "and by whom), "
                     "which the article's introduction answers rather than one of the "
                     "interviewee's answers; the web app's Ask tab and `python -m qa ask` show "
                     "the introduction and the topics.",

@@ -98,14 +98,36 @@ _ABOUT = (
     r"|sentences?|paragraphs?|lines?|words)| briefly| for me)*+"
     r"|what are (?:the|this) (?:interview|article)'?s? (?:main )?(?:points|topics|takeaways)"
     r"|what can i ask(?: about| you)?"
+    # when, by whom and where the article was published, its title: the article's head
+    rf"|{_PIECE}(?:是|于|在)?(?:发表|发布|刊登|刊出|进行|做|写)?(?:于|在)?"
+    r"(?:什么时候|何时|哪天|哪一天|哪年|哪一年|几时|几号|什么时间|什么日期)"
+    r"(?:的|发表的|发布的|刊登的|进行的|做的|写的)?"
+    rf"|{_PIECE}的?(?:日期|发表时间|发布时间|作者|记者|出处|来源|标题|题目)"
+    r"(?:是(?:谁|什么|哪天|何时|哪位|哪个|啥))?"
+    rf"|{_PIECE}(?:是|来自|发表在|发在|刊登在|登在)?(?:哪家|哪个|什么)"
+    r"(?:媒体|报纸|报社|网站|杂志|平台)(?:的|发的|发表的|报道的|做的)?"
+    r"|(?:谁|哪个记者|哪位记者|哪家媒体|哪个媒体)(?:写|做)了?(?:这篇|这次|本次)(?:采访|访谈|专访|文章|报道)"
+    r"|when (?:was|is) (?:the|this) (?:interview|article)"
+    r"(?: (?:published|conducted|done|held|given|dated|written|from))?"
+    r"|(?:what(?:'s| is| was) )?the (?:date|publication date) of (?:the|this) (?:interview|article)"
+    r"|who (?:wrote|published|did|conducted|ran) (?:the|this) (?:interview|article)"
+    r"|who (?:is|was) the (?:author|journalist|reporter|interviewer|writer)"
+    r"(?: of (?:the|this) (?:interview|article))?"
+    r"|(?:which|what) (?:newspaper|outlet|media outlet|publication|paper|magazine|website|media)"
+    r" (?:published|ran|did|conducted|is|was) (?:the|this) (?:interview|article)(?: from| in)?"
+    r"|where (?:was|is) (?:the|this) (?:interview|article) (?:published|from)"
+    r"|what(?:'s| is| was) the (?:title|headline) of (?:the|this) (?:interview|article)"
     r"|{who})"
 )
 _WHO = (
-    r"(?:{name})(?:先生|总)?(?:是谁|是(?:什么|哪个|怎样的)人|是做什么的|是干什么的"
+    r"(?:{name})(?:是)?(?:被)?(?:谁|哪个记者|哪家媒体)(?:采访|专访)的"  # before "汤道生是谁"
+    r"|(?:{name})(?:先生|总)?(?:是谁|是(?:什么|哪个|怎样的)人|是做什么的|是干什么的"
     r"|的(?:简介|背景|履历)(?:是(?:什么|啥|怎样的)|如何)?)"
     r"|谁是(?:{name})|介绍(?:一下)?(?:{name})"
     r"|who(?:'s| is| was) (?:mr )?(?:{name})|tell me about (?:mr )?(?:{name})"
     r"|who (?:is|was) (?:the )?interview(?:ee|ed)"
+    r"|(?:是)?(?:谁|哪个记者|哪位记者|哪家媒体|哪个媒体)(?:采访|专访)了?(?:{name}|他)"
+    r"|who interviewed (?:mr )?(?:{name}|him)"
 )
 
 

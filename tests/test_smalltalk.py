@@ -112,14 +112,20 @@ NAMES = ("湯道生", "Dowson Tong (Tang Daosheng)")
     "Summarize the interview in 3 bullet points", "请总结一下这篇采访成三点",
     "can you summarize this article briefly", "Who is Mr. Tong?", "Who is Tang?",
     "汤道生的背景是什么?",
+    # when, by whom, where it was published: the article's head answers
+    "这篇采访的记者是谁?", "這篇訪談是什麼時候的?", "When was this interview published?",
+    "Who interviewed Dowson Tong?", "谁采访了汤道生?", "汤道生是谁采访的?", "文章的作者是谁",
+    "这篇文章是哪家媒体的?", "Which newspaper published the interview?",
+    "What is the title of the article?",
 ])
 def test_questions_about_the_interview_itself(text):
     assert about_interview(text, NAMES)
 
 
 @pytest.mark.parametrize("text", [
-    "汤道生怎么看中台?", "What did Tong say about ERP?", "Who is Lu Shan?", "这篇采访的记者是谁?",
-    "Where did this interview take place?", "把这篇采访全文翻译成英文", "汤道生是谁提拔的?",
+    "汤道生怎么看中台?", "What did Tong say about ERP?", "Who is Lu Shan?",
+    "Where did this interview take place?", "When was Tencent Cloud founded?",
+    "Who interviewed the customers?", "汤道生什么时候拜访客户?", "这篇报道提到的中台是什么?", "把这篇采访全文翻译成英文", "汤道生是谁提拔的?",
     "丁珂是誰?這篇採訪為什麼會提到他?", "你好", "Tell me about Tong's views on ERP", "",
     "文章里说的腾讯交付中心在哪个城市?",
 ])
@@ -154,6 +160,7 @@ def test_the_engine_answers_about_the_interview_with_its_introduction(real_engin
     out = capsys.readouterr().out
     assert "took charge of the Cloud and Smart Industries Group" in out  # the English lead
     assert "[p07] 騰訊沒有中臺能力是“誤解”" in out  # a topic
+    assert "22.05.2019" in out and "By Liu Jia | Yicai" in out  # the article's head
     _, history = Handlers(lambda: real_engine).respond("这篇采访讲了什么?", [])
     reply = history[-1]["content"]
     assert "湯道生執掌雲與智慧產業事業羣" in reply and "<summary>导读</summary>" in reply
@@ -172,6 +179,18 @@ def test_the_lead_summary_starts_where_the_interviewee_is_named():
     assert lead_summary(["x", "y", "z"], names) == ("x", "y")  # nobody named: the start
     assert lead_summary(["作者 | 劉佳", "湯道生執掌CSIG。", "他拜訪客戶。"], names, n=1) == (
         "湯道生執掌CSIG。",)
+
+
+def test_the_article_head_is_the_short_lines_before_the_interviewee_is_named():
+    from qa.corpus import article_head
+
+    names = ("湯道生", "Dowson Tong (Tang Daosheng)")
+    lead = ["22.05.2019", " ", "By Liu Jia | Yicai", "Eight months on, Dowson Tong runs CSIG."]
+    assert article_head(lead, names) == ("22.05.2019", "By Liu Jia | Yicai")
+    assert article_head(["x", "y"], names) == ()  # nobody named: no head to tell apart
+    assert article_head(["Tong said so.", "22.05.2019"], names) == ()  # named at once
+    prose = "A long opening paragraph that tells a story before it gets to the interviewee. " * 3
+    assert article_head(["22.05.2019", prose, "Tong said so."], names) == ()
 
 
 def test_a_question_about_the_interview_is_no_topic_to_follow_up_on(real_engine):

@@ -163,7 +163,8 @@ def test_the_engine_answers_about_the_interview_with_its_introduction(real_engin
     assert "22.05.2019" in out and "By Liu Jia | Yicai" in out  # the article's head
     _, history = Handlers(lambda: real_engine).respond("这篇采访讲了什么?", [])
     reply = history[-1]["content"]
-    assert "湯道生執掌雲與智慧產業事業羣" in reply and "<summary>导读</summary>" in reply
+    assert "湯道生執掌雲與智慧產業事業羣" in reply and ">导读</summary>" in reply
+    assert '<p class="about-head">22.05.2019 · ' in reply and "作者 | 第一財經 劉佳" in reply
     assert reply.count('class="ask-link"') == len(real_engine.interview.sections)
 
 

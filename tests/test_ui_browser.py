@@ -132,7 +132,7 @@ def compare(page, question: str) -> None:
     page.locator("#compare-box textarea").fill(question)
     page.locator("#compare-go").click()
     page.wait_for_selector("#compare-cards .card")
-    page.wait_for_selector("#compare-modes table.modes")
+    page.wait_for_selector("#compare-modes .modes .mcell")
 
 
 def test_ask_shows_the_answer_with_highlighted_evidence(page, shots):
@@ -258,21 +258,61 @@ def test_the_header_lines_up_with_the_status_line_tabs_and_chat(page, phone):
         assert max(left) - min(left) <= 1, left
 
 
-def test_the_copy_button_copies_the_text_not_the_html(page):
+EXCHANGE_ID = r"(?<![A-Za-z])p\d\d(?!\d)"  # "p10", also where Chinese follows it
+
+
+def copy_last(page) -> str:
+    """What the copy button under the newest message puts on the clipboard."""
+    # Gradio labels the button "Copied message" for two seconds after a copy
+    page.locator("#chat button[aria-label='Copy message'], "
+                 "#chat button[aria-label='Copied message']").last.click()
+    page.wait_for_timeout(600)  # the app's copy follows Gradio's own
+    return page.evaluate("navigator.clipboard.readText()")
+
+
+def test_the_copy_button_copies_a_quotation_not_the_apps_words(page):
+    """A copied answer is the interviewer's question, the answer as shown and who said it, to
+    whom and when, in the reply's language; not the badge, ids, labels or explanations."""
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     ask(page, "腾讯会自己做ERP吗")
-    page.locator("#chat button[aria-label='Copy message']").last.click()
-    page.wait_for_timeout(600)  # the app's copy follows Gradio's own
-    copied = page.evaluate("navigator.clipboard.readText()")
+    copied = copy_last(page)
     assert "<div" not in copied and "class=" not in copied
-    assert "ERP已經是比較成熟的市場" in copied and "湯道生" in copied
+    assert copied.startswith("提問\n騰訊在服務產業互聯網客戶的過程中")
+    assert "ERP已經是比較成熟的市場" in copied and "也不是的。" in copied
+    assert copied.endswith("\n— 汤道生，2019 年 5 月接受第一财经专访")
+    assert not re.search(EXCHANGE_ID, copied)
+    for words in ("置信度", "談邊界", "英文版", "简体中文", "高亮", "匹配词", "其他相近的问答"):
+        assert words not in copied, words
+    # as shown: with the Simplified copy when it is on
+    page.locator("#simp-toggle input").check()
+    page.locator("#chat .reply .ev-simp").last.wait_for(state="visible")
+    assert "ERP已经是比较成熟的市场" in copy_last(page)
+    # an English question: the English edition (open) too, and the attribution in English
+    ask(page, "Will Tencent build its own ERP?")
+    copied = copy_last(page)
+    assert "ERP已經是比較成熟的市場" in copied and "ERP is already a fairly mature market" in copied
+    assert copied.endswith("\n— 湯道生 (Dowson Tong), interviewed by 第一財經 (Yicai), May 2019")
+    assert "confidence" not in copied and "English edition" not in copied
+    # a decline: its message, without ids, badge or attribution
+    ask(page, "今天天气怎么样")
+    copied = copy_last(page)
+    assert copied.startswith("这次访谈没有谈到这个问题。")
+    assert "置信度" not in copied and not re.search(EXCHANGE_ID, copied) and "—" not in copied
 
 
 def test_compare_shows_answers_side_by_side_and_modes(page, shots):
     compare(page, "中台和数据隐私")
     assert page.locator("#compare-cards .card").count() == 5
+    # named in the page's language, as the legends explaining them; the verdict in the question's
     assert page.locator("#compare-modes .mode").all_text_contents() == [
         "hybrid", "dense", "lexical", "sparse"]
+    assert page.locator("#compare-cards .verdict").inner_text() == "hybrid · 会回答"
+    # a mode's cells line up with the ranks beside them, as in a table
+    tops = page.evaluate("""() => [...document.querySelectorAll('#compare-modes .mcol')]
+        .map(col => [...col.querySelectorAll('.rk, .mcell')].map(c =>
+            Math.round(c.getBoundingClientRect().top + c.getBoundingClientRect().height / 2)))""")
+    assert all(len(col) == 5 for col in tops)
+    assert all(abs(col[r] - tops[0][r]) <= 1 for col in tops for r in range(5)), tops
     assert page.locator("#compare-cards .chip-sparse").count() == 5
     page.wait_for_timeout(300)
     page.screenshot(path=str(shots / "compare.png"), full_page=True)
@@ -350,16 +390,39 @@ def test_the_page_keeps_its_width_across_tabs(page):
         assert tab_bar(page) == on_ask, name
 
 
-def test_compare_fits_a_phone_and_cards_are_not_clipped(phone, shots):
-    compare(phone, "中台和数据隐私")
-    phone.wait_for_timeout(300)
-    # no sideways scrolling of the page: the cards and the modes table scroll inside their boxes
-    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    # each card shows all of itself, its "whole answer" link included
-    assert phone.evaluate("""() => [...document.querySelectorAll('#compare-cards .card')]
-        .every(c => c.scrollHeight <= c.clientHeight + 1)""")
-    assert phone.locator("#compare-cards .card").first.locator("details.whole summary").is_visible()
-    phone.screenshot(path=str(shots / "compare-phone.png"), full_page=True)
+def test_compare_fits_a_phone_and_cards_are_not_clipped(browser, url, shots):
+    """On a Chinese phone, an example question in English: the modes and scores are named in
+    Chinese, as the page's legends; the modes stack instead of running off the screen."""
+    context, phone = open_page(browser, url, PHONE, locale="zh-CN")
+    try:
+        phone.get_by_role("tab", name="对比").click()
+        phone.locator("#compare-examples button").filter(
+            has_text="What changed after the 930 reorganisation?").click()
+        phone.wait_for_selector("#compare-cards .card")
+        phone.wait_for_selector("#compare-modes .modes .mcell")
+        phone.wait_for_timeout(300)
+        modes = phone.locator("#compare-modes .mode").all_inner_texts()
+        assert modes == ["混合", "稠密", "词汇", "稀疏"]
+        assert phone.locator("#compare-cards .chip-fused").first.inner_text().startswith("融合 ")
+        assert phone.locator("#compare-cards .verdict").inner_text() == "混合 · answered"
+        # no sideways scrolling of the page: the cards scroll inside their box
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        # the modes stack: every mode's name and every cell lies within the screen's width, none
+        # cut off (four columns of a table ran off it, the fourth out of sight)
+        edges = phone.evaluate("""() => [...document.querySelectorAll(
+            '#compare-modes .mode, #compare-modes .mcell')].map(e => {
+                const r = e.getBoundingClientRect(); return [r.left, r.right]; })""")
+        assert len(edges) == 4 + 4 * 5
+        assert all(0 <= left and right <= PHONE["width"] for left, right in edges), edges
+        assert phone.locator("#compare-modes .mrk").first.is_visible()  # each cell says its rank
+        # each card shows all of itself, its "whole answer" link included
+        assert phone.evaluate("""() => [...document.querySelectorAll('#compare-cards .card')]
+            .every(c => c.scrollHeight <= c.clientHeight + 1)""")
+        first = phone.locator("#compare-cards .card").first
+        assert first.locator("details.whole summary").first.is_visible()
+        phone.screenshot(path=str(shots / "compare-phone.png"), full_page=True)
+    finally:
+        context.close()
 
 
 # -- layout fixes that lean on Gradio 6's class names: fail loudly if an upgrade undoes them -----
@@ -377,6 +440,20 @@ def test_no_gradio_icon_covers_the_chat_and_the_box_has_a_name(page):
     assert page.get_by_role("textbox", name="Your question").count() == 1
     answer = page.locator("#chat .reply").last
     assert answer.locator("details.runners li").count() == 2  # the runners-up, folded
+
+
+def test_a_phones_header_is_compact_and_a_long_paste_keeps_ask_in_sight(phone):
+    # heading, subtitle and status line: under 15% of the screen (they took a quarter)
+    assert phone.locator("#tabs").bounding_box()["y"] < 0.15 * PHONE["height"]
+    box = phone.locator("#ask-box textarea")
+    box.focus()
+    phone.keyboard.insert_text("腾讯云为什么还不赚钱？" * 300)  # 3,300 characters, pasted
+    phone.wait_for_timeout(300)
+    # the box scrolls inside instead of growing, and its "Ask" button stays on the screen
+    assert box.bounding_box()["height"] <= 0.12 * PHONE["height"]
+    send = phone.locator("#ask-box button").last.bounding_box()
+    assert 0 <= send["y"] and send["y"] + send["height"] <= PHONE["height"], send
+    assert send["x"] + send["width"] <= PHONE["width"], send
 
 
 def test_a_reply_uses_most_of_a_phones_width(phone):

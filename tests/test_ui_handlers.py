@@ -8,6 +8,7 @@ import re
 import shutil
 import threading
 import time
+from html.parser import HTMLParser
 
 import pytest
 
@@ -57,6 +58,54 @@ def plain(html):
     return re.sub(r"<[^>]+>", "", html)
 
 
+class Copied(HTMLParser):
+    """The text a chat reply's copy button copies (``ui.app.COPY_AS_TEXT``), as the browser
+    reads it with the Simplified copy off: without what is marked ``no-copy``, the hidden
+    Simplified copy, and what a closed ``<details>`` folds (unless it is marked ``copy-open``),
+    with what is marked ``copy-only``; blocks on lines of their own."""
+
+    BLOCKS = frozenset({"div", "p", "li", "ol", "details", "summary"})
+
+    def __init__(self, html_: str) -> None:
+        super().__init__()
+        self.stack: list[tuple[bool, bool]] = []  # per open element: hidden, folds its content
+        self.parts: list[str] = []
+        self.feed(html_)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        classes = (a.get("class") or "").split()
+        hidden, folding = self.stack[-1] if self.stack else (False, False)
+        hidden = (hidden or "no-copy" in classes or "ev-simp" in classes
+                  or (folding and tag != "summary"))
+        folds = tag == "details" and "open" not in a and "copy-open" not in classes
+        self.stack.append((hidden, folds))
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        self.stack.pop()
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not (self.stack and self.stack[-1][0]):
+            self.parts.append(data)
+
+    @property
+    def text(self) -> str:
+        return re.sub(r"\n{2,}", "\n", "".join(self.parts)).strip()
+
+
+# An exchange's id ("p10") in copied text, where it would run into the Chinese after it.
+EXCHANGE_ID = r"(?<![A-Za-z])p\d\d(?!\d)"
+# What a copied answer ends with, written out here so that a missing translation fails.
+QUOTED = {"zh-Hans": "— 汤道生，2019 年 5 月接受第一财经专访",
+          "zh-Hant": "— 湯道生，2019 年 5 月接受第一財經專訪",
+          "en": "— 湯道生 (Dowson Tong), interviewed by 第一財經 (Yicai), May 2019"}
+
+
 def failing_once(engine):
     """An engine factory whose first call fails as an unavailable model does, and its call log."""
     from qa.errors import ModelUnavailableError
@@ -99,6 +148,48 @@ def test_answer_shows_verbatim_answer_question_section_confidence_and_highlights
     assert '<mark class="ev-term">' in html and 'class="ev-para ev-best"' in html
     assert 'class="ev-simp"' in html and escape(to_simplified(pair.answer_paragraphs[0])) in text
     assert "英文版" in html  # the reply's own words follow the question's language
+
+
+@pytest.mark.parametrize("question,language", [
+    ("腾讯会自己做ERP吗", "zh-Hans"), ("騰訊會自己做ERP嗎", "zh-Hant"),
+    ("Will Tencent build its own ERP?", "en")])
+def test_a_copied_answer_is_a_quotation_without_the_apps_own_words(engine, question, language):
+    h = Handlers(lambda: Answering(engine))
+    reply = h.respond(question, [])[1][-1]["content"]
+    pair = engine.interview.by_id(render.pair_of(reply))
+    text = Copied(reply).text
+    # the interviewer's question and the answer verbatim, then who said it, to whom, when
+    assert pair.question in text and all(p in text for p in pair.answer_paragraphs)
+    assert text.endswith("\n" + QUOTED[language])
+    # the English edition only when it is open (for an English question)
+    assert (engine.translation[pair.id].answer_paragraphs[0] in text) is (language == "en")
+    # none of the app's words: badge, ids (the runners-up's too), section heading, labels, why
+    assert not re.search(EXCHANGE_ID, text) and pair.section not in text
+    why = plain(re.search(r'<div class="why[^"]*">(.*?)</div>', reply).group(1))
+    for words in ("置信度", "confidence", "简体中文", "英文版", "English edition",
+                  html.unescape(why), "其他相近的问答", "其他相近的問答", "Other close exchanges"):
+        assert words not in text, words
+    # the attribution is in the copy only (style.css hides it on the page)
+    assert re.findall(r'<p class="quoted copy-only">([^<]*)</p>', reply) == [
+        escape(QUOTED[language])]
+
+
+def test_a_copied_repeat_or_decline_keeps_its_text_and_drops_the_rest(handlers, engine):
+    """A repeat of the answer above, folded on the page, is copied whole, without the note on
+    how the follow-up was read; a decline is copied as its message, without ids or badge."""
+    answer = dataclasses.replace(engine.ask("腾讯会自己做ERP吗"), answered=True, confidence=0.9,
+                                 read_with="腾讯会自己做ERP吗")
+    text = Copied(render.answer_reply(answer, 0.5, "湯道生", repeat=True,
+                                      quoted=QUOTED["zh-Hans"])).text
+    assert answer.hits[0].pair.answer_paragraphs[-1] in text
+    assert text.endswith(QUOTED["zh-Hans"])
+    assert "结合上一个问题理解" not in text and "同一段问答" not in text
+    reply = handlers.respond("今天天气怎么样", [])[1][-1]["content"]
+    text = Copied(reply).text
+    assert text.startswith("这次访谈没有谈到这个问题。")
+    listed = [html.unescape(q) for q in re.findall(r'<span class="near-q">(.*?)</span>', reply)]
+    assert listed and all(q in text for q in listed)
+    assert "置信度" not in text and not re.search(EXCHANGE_ID, text) and "—" not in text
 
 
 def test_history_accumulates_across_turns(engine):
@@ -171,7 +262,7 @@ def test_a_reply_speaks_the_language_of_the_question(handlers, engine):
     assert "置信度 90%" in html and "% confidence" not in html
     assert escape(answered.hits[0].pair.answer_paragraphs[0][:20]) in html
     # the matched words as a Simplified reader writes them; the interview's text stays verbatim
-    why = re.search(r'<div class="why">(.*?)</div>', html).group(1)
+    why = re.search(r'<div class="why[^"]*">(.*?)</div>', html).group(1)
     assert "腾讯" in why and "騰訊" not in why
 
 
@@ -289,12 +380,41 @@ def test_compare_shows_top_k_side_by_side_with_every_signal(handlers):
     assert nothing.count("lexical 0.0000 · no match") == 3 and "dense" in nothing
 
 
-def test_compare_modes_shows_each_mode_and_rank_moves(handlers):
+def test_compare_modes_shows_each_mode_and_rank_moves(handlers, engine):
     html = handlers.compare_modes("騰訊雲的競爭對手", 5)
-    for mode in ("hybrid", "dense", "lexical"):
-        assert f'<div class="mode">{mode}</div>' in html
     assert html.count('class="mcell') == 15
-    assert html.startswith('<div class="modes-wrap">')  # scrolls sideways on a narrow screen
+    # a block per mode (a phone stacks them rather than cutting off a table), the ranks beside
+    assert html.startswith(f'<div class="modes" style="--rows:6;--modes:{len(engine.modes)}">')
+    assert html.count('<div class="mcol">') == len(engine.modes) == 3
+    assert [f"#{r}" for r in range(1, 6)] == re.findall(r'<div class="rk">(#\d)</div>', html)
+    assert html.count('<span class="mrk">#5</span>') == 3  # each cell's rank, for a phone
+
+
+def test_compare_names_modes_and_scores_in_the_pages_language(handlers, engine):
+    """The names of the modes and the scores (and "new") are in the page's language, as the
+    legends that explain them (the question's when no page says); what is said about the
+    question, the verdict, in the question's."""
+    names = {"en": (["hybrid", "dense", "lexical"], ["fused", "dense", "lexical"]),
+             "zh-Hans": (["混合", "稠密", "词汇"], ["融合", "稠密", "词汇"]),
+             "zh-Hant": (["混合", "稠密", "詞彙"], ["融合", "稠密", "詞彙"])}
+    english = r"(?<![a-z])(hybrid|dense|lexical|sparse|fused|latent terms|new)(?![a-z])"
+    for question, labels, shown in [("腾讯云的竞争对手", None, "zh-Hans"),
+                                     ("騰訊雲的競爭對手", "zh-Hant", "zh-Hant"),
+                                     ("Who are Tencent Cloud's competitors?", "zh-Hans", "zh-Hans"),
+                                     ("腾讯云的竞争对手", "en", "en")]:
+        modes, scores = names[shown]
+        table = handlers.compare_modes(question, 5, labels)
+        assert re.findall(r'<div class="mode">([^<]*)</div>', table) == modes
+        assert (re.search(english, plain(table)) is None) is (shown != "en")
+        cards = handlers.compare(question, 5, labels)
+        first = re.search(r'<div class="chips">(.*?)</div>', cards).group(1)
+        assert re.findall(r'class="chip chip-\w+">([^<]*?) -?\d', first) == scores
+        mode, verdict = re.search(r'<span class="verdict">([^<]*) · ([^<]*)</span>', cards).groups()
+        assert mode == modes[0] and detect_language(verdict) == detect_language(question)
+    # an exchange missing from hybrid's top k: its tooltip in the question's language
+    hit = engine.ask("騰訊雲的競爭對手", top_k=1).hits[0]
+    assert render._move({}, hit, "en", "zh-Hans").endswith('">新</span>')
+    assert 'title="not in the hybrid top-k">new</span>' in render._move({}, hit, "en", "en")
 
 
 def test_compare_modes_fades_exchanges_a_lexical_mode_scored_zero(handlers, engine):
@@ -575,7 +695,7 @@ def test_an_answer_lists_its_runners_up_folded_and_never_claims_certainty(engine
     assert "100%" not in html and "置信度 99%" in html
     english = render.answer_reply(dataclasses.replace(answer, language="en"), 0.5)
     assert "100%" not in english and "99% confidence" in english
-    runners = re.search(r'<details class="runners">(.*?)</details>', html).group(1)
+    runners = re.search(r'<details class="runners[^"]*">(.*?)</details>', html).group(1)
     assert "其他相近的问答（2 条）" in runners and runners.count("<li ") == 2
     # a click on a runner-up asks its question, in the asker's script (Simplified here)
     asks = re.findall(r'<li class="ask-link" title="([^"]*)"', runners)
@@ -643,10 +763,10 @@ def test_a_follow_up_on_the_same_exchange_is_folded_under_a_note(real_engine):
     assert render.pair_of(history[-1]["content"]) == "p10"
     _, history = h.respond("为什么?", chatbot.preprocess(chatbot.postprocess(history)))
     same = history[-1]["content"]
-    assert '<details class="same">' in same and "同一段问答" in same
-    assert same.index("notice-followup") < same.index('<details class="same">')  # note stays out
+    assert '<details class="same' in same and "同一段问答" in same
+    assert same.index("notice-followup") < same.index('<details class="same')  # note stays out
     _, history = h.respond("腾讯云现在盈利了吗", history)  # another exchange: shown in full
-    assert "details class=\"same\"" not in history[-1]["content"]
+    assert 'details class="same' not in history[-1]["content"]
     assert render.pair_of(history[-1]["content"]) == "p13"
     assert render.pair_of(render.message_box("x")) is None
 

@@ -58,27 +58,51 @@ ASK_ON_CLICK = """<script>
 })();
 </script>"""
 # Gradio scopes the stylesheet's rules inside its content container, so a rule for the page's own
-# side padding (32 px a side, a sixth of a phone's width) goes into the page head instead.
+# padding on a phone (Gradio's 32 px a side are a sixth of its width, and its 16 px above the
+# header are room the chat needs) goes into the page head instead.
 # Gradio's copy button under a message copies its content, which is this app's HTML: a moment
-# after Gradio's own copy (which shows its "copied" mark), the text as shown replaces it (what is
-# folded or hidden, such as the Simplified copy when off, is left out, as on the screen).
+# after Gradio's own copy (which shows its "copied" mark), the reply as a quotation replaces it:
+# its text as shown (what is folded or hidden, such as the Simplified copy when off, is left
+# out, as on the screen), without the app's own words (``no-copy``: badge, ids, labels, notes,
+# runners-up) and with the attribution that only a copy has (``copy-only``); a folded repeat of
+# the answer above (``copy-open``) is copied as if open (ui.render marks them). innerText skips
+# what is not displayed, so those classes are restyled, and the repeat opened, only while the
+# text is read: synchronously, so the page never paints that state.
 COPY_AS_TEXT = """<script>
 (() => {
+  const quoting = '.no-copy { display: none !important; } '
+    + '.copy-only { display: block !important; }';
+  const quotation = (msg) => {
+    const style = document.createElement('style');
+    style.textContent = quoting;
+    const folded = [...msg.querySelectorAll('details.copy-open:not([open])')];
+    document.head.append(style);
+    folded.forEach((d) => { d.open = true; });
+    try {
+      return msg.innerText.replace(/\\n{3,}/g, '\\n\\n').trim();
+    } finally {
+      folded.forEach((d) => { d.open = false; });
+      style.remove();
+    }
+  };
+  // Gradio's label is "Copied message" for two seconds after a copy: a second copy then, too
+  const copy = '#chat button[aria-label="Copy message"], #chat button[aria-label="Copied message"]';
   document.addEventListener('click', (e) => {
-    const btn = e.target.closest && e.target.closest('#chat button[aria-label="Copy message"]');
+    const btn = e.target.closest && e.target.closest(copy);
     const bar = btn && btn.closest('[class*="message-buttons"]');
     let row = bar && bar.previousElementSibling;
     while (row && !row.classList.contains('message-row')) row = row.previousElementSibling;
     const msg = row && row.querySelector('.reply, .user-msg');
     if (!msg || !navigator.clipboard) return;
-    const text = msg.innerText.replace(/\\n{3,}/g, '\\n\\n').trim();
+    const text = quotation(msg);
     setTimeout(() => navigator.clipboard.writeText(text).catch(
       (err) => console.warn('copy as text failed', err)), 150);
   }, true);
 })();
 </script>"""
-HEAD = ("<style>@media (max-width: 640px) { .main.fillable.app { padding-left: 8px !important; "
-        "padding-right: 8px !important; } }</style>" + LOCALE_HEAD + ASK_ON_CLICK + COPY_AS_TEXT)
+HEAD = ("<style>@media (max-width: 640px) { .main.fillable.app { padding-top: 8px !important; "
+        "padding-left: 8px !important; padding-right: 8px !important; } }</style>"
+        + LOCALE_HEAD + ASK_ON_CLICK + COPY_AS_TEXT)
 QUEUE_CONCURRENCY = 4
 FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Noto Sans CJK TC",
          "Noto Sans CJK SC", "PingFang TC", "Microsoft JhengHei", "sans-serif")
@@ -120,6 +144,18 @@ SHOW_NEW_TURN_JS = """() => {
 }"""
 
 
+# The browser's language (navigator.language, which the page's labels follow) into an event's
+# last input, the hidden browser_locale box: the Compare tab names its modes and scores in it.
+WITH_LOCALE = "(...inputs) => [...inputs.slice(0, -1), navigator.language || '']"
+
+
+def _page_language(locale: str | None, request: gr.Request | None) -> str:
+    """The language the page's labels follow (``"en"``, ``"zh-Hans"``, ``"zh-Hant"``): the
+    browser's *locale* (navigator.language), else its Accept-Language header."""
+    header = request.headers.get("accept-language") if request else None
+    return language_of_locale(locale or header)
+
+
 def _select_text(evt: gr.SelectData) -> str:
     value = evt.value
     if isinstance(value, dict):
@@ -140,8 +176,15 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
         text = sample[0] if isinstance(sample, list | tuple) and sample else sample
         return h.respond(str(text or ""), history)
 
-    def compare_both(question: str, top_k: float) -> tuple[str, str]:
-        return h.compare(question, top_k), h.compare_modes(question, top_k)
+    def compare_both(question: str, top_k: float, locale: str | None = None,
+                     request: gr.Request | None = None) -> tuple[str, str]:
+        # the names of modes and scores in the page's language, as the legends explaining them
+        labels = _page_language(locale, request)
+        return h.compare(question, top_k, labels), h.compare_modes(question, top_k, labels)
+
+    def compare_example(sample: Any, top_k: float, locale: str | None,
+                        request: gr.Request) -> tuple[str, str, str]:
+        return sample[0], *compare_both(sample[0], top_k, locale, request)
 
     page = h.page()
     # the Compare tab can show every exchange (13 in the bundled interview; unknown until loaded);
@@ -153,7 +196,8 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
         gr.HTML(render.header(page), elem_id="app-header")
         if page.subtitle:
             gr.Markdown(i18n("ui_subtitle"), elem_classes="app-sub", elem_id="app-sub")
-        status = gr.Markdown(i18n("ui_status") if facts else "", elem_classes="status")
+        status = gr.Markdown(i18n("ui_status") if facts else "", elem_classes="status",
+                             elem_id="app-status")
         with gr.Tabs(elem_id="tabs"):
             with gr.Tab(i18n("ui_tab_ask"), id="ask", elem_id="tab-ask") as ask_tab:
                 chatbot = gr.Chatbot(
@@ -197,7 +241,7 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
             with gr.Tab(i18n("ui_tab_browse"), id="browse", elem_id="tab-browse") as browse_tab:
                 browse = gr.HTML(elem_id="browse")
                 # the browser's language (navigator.language, which the labels follow), filled
-                # in by the load event's js below
+                # in by the js of the events that need it (Browse's load, Compare's WITH_LOCALE)
                 browser_locale = gr.Textbox(visible=False)
         gr.Markdown(i18n("ui_api_note"), elem_classes="api-note")
 
@@ -214,19 +258,17 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
         clear.click(lambda: ("", []), outputs=[msg, chatbot], api_visibility="undocumented")
         simplified.change(None, inputs=[simplified], outputs=None, js=SIMPLIFIED_JS)
 
-        compare_io = {"inputs": [cq, top_k], "outputs": [cards, modes],
-                      "api_visibility": "undocumented"}
+        compare_io = {"inputs": [cq, top_k, browser_locale], "outputs": [cards, modes],
+                      "js": WITH_LOCALE, "api_visibility": "undocumented"}
         go.click(compare_both, api_name="compare", **compare_io)
         cq.submit(compare_both, **compare_io)
-        cex.click(lambda s, k: (s[0], *compare_both(s[0], k)), inputs=[cex, top_k],
-                  outputs=[cq, cards, modes], api_visibility="undocumented")
+        cex.click(compare_example, inputs=[cex, top_k, browser_locale],
+                  outputs=[cq, cards, modes], js=WITH_LOCALE, api_visibility="undocumented")
 
         if facts is None:
             demo.load(h.status, outputs=status, api_visibility="undocumented")
         def browse_page(locale: str | None, request: gr.Request) -> str:
-            # in the language the labels follow: navigator.language, else Accept-Language
-            header = request.headers.get("accept-language") if request else None
-            return h.browse(language_of_locale(locale or header))
+            return h.browse(_page_language(locale, request))  # as the labels
 
         demo.load(browse_page, inputs=browser_locale, outputs=browse,
                   js="() => navigator.language || ''", api_visibility="undocumented")

@@ -105,7 +105,8 @@ class Handlers:
             return {"role": "assistant",
                     "content": render.answer_reply(
                         answer, self.threshold, speaker,
-                        repeat=answer.hits[0].pair.id == shown)}, anchor
+                        repeat=answer.hits[0].pair.id == shown,
+                        quoted=self.page().text("quoted", answer.language))}, anchor
         if answer.reason_code == "about":  # the article's introduction and the topics
             e = self.engine
             return {"role": "assistant",
@@ -123,23 +124,27 @@ class Handlers:
                 "content": render.abstain_reply(answer, self.threshold, speaker, english)}, anchor
 
     # -- Compare --------------------------------------------------------------------------------
-    def compare(self, question: str | None, top_k: float = DEFAULT_TOP_K) -> str:
-        """The top-k hybrid answers side by side, as HTML."""
+    def compare(self, question: str | None, top_k: float = DEFAULT_TOP_K,
+                labels: str | None = None) -> str:
+        """The top-k hybrid answers side by side, as HTML; the names of the mode and the scores
+        in *labels*, the page's language (None: the question's)."""
         def run() -> str:
             answer = self.engine.ask(question, top_k=_k(top_k))
             if not answer.hits:
                 return render.message_box(EMPTY_PROMPT, "prompt")
-            return render.compare_cards(answer, self.threshold)
+            return render.compare_cards(answer, self.threshold, labels)
 
         return _html(run)
 
-    def compare_modes(self, question: str | None, top_k: float = DEFAULT_TOP_K) -> str:
+    def compare_modes(self, question: str | None, top_k: float = DEFAULT_TOP_K,
+                      labels: str | None = None) -> str:
         """The same question under each retrieval mode (hybrid, dense, lexical, and sparse when
-        the model has the latent-term head), as HTML."""
+        the model has the latent-term head), as HTML; the modes named in *labels*, the page's
+        language (None: the question's)."""
         def run() -> str:
             k = _k(top_k)
             answers = {m: self.engine.ask(question, top_k=k, mode=m) for m in self.engine.modes}
-            return render.modes_table(answers, self.threshold)
+            return render.modes_table(answers, self.threshold, labels)
 
         return _html(run)
 

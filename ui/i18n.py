@@ -3,7 +3,9 @@
 A chat reply wraps the interview's verbatim text in a few words of its own (the confidence badge,
 who is speaking, why a passage is highlighted, why the question was declined). They follow the
 question's language (``Answer.language``: ``"en"``, ``"zh-Hans"``, ``"zh-Hant"``). The Compare tab's
-verdict, confidence and "whole answer" labels follow the question too.
+verdict, confidence and "whole answer" labels follow the question too; its names of retrieval
+modes and scores (``mode_*``, ``score_*``, ``new``) follow the page's language instead, as the
+legends that explain them do.
 
 The page's fixed labels (the "chrome": tab names, buttons, placeholders, headings, the score
 legends, the API note, the welcome text in the empty chat) follow the browser's language instead,
@@ -81,6 +83,15 @@ _ZH: dict[str, str] = {
     "cmp_abstains": "不回答：访谈没有谈到这个问题",
     "cmp_unsure": "不回答：不确定访谈是否回答了这个问题",
     "no_match": "无匹配",
+    "mode_hybrid": "混合",
+    "mode_dense": "稠密",
+    "mode_lexical": "词汇",
+    "mode_sparse": "稀疏",
+    "score_fused": "融合",
+    "score_dense": "稠密",
+    "score_lexical": "词汇",
+    "score_sparse": "潜在词项",
+    "new": "新",
     "mv_new": "不在混合检索（hybrid）的前 k 条之内",
     "mv_was": "混合检索排名 #{n}",
     "zero_title": "在该模式下得 0 分：与问题毫无共同之处；得 0 分的按稠密得分排序",
@@ -93,6 +104,7 @@ _ZH: dict[str, str] = {
     "welcome_other": "**向访谈提问**（{where}{exchanges}）。可用中文或英文提问：每条回复都是{whose}，"
                      "并高亮最匹配的段落。",
     "subtitle_bundled": "腾讯 CSIG（云与智慧产业事业群）总裁汤道生 · 第一财经专访，2019 年 5 月",
+    "quoted_bundled": "— 汤道生，2019 年 5 月接受第一财经专访",
     "exchanges": "共 {n} 段问答",
     "exchanges_one": "共 {n} 段问答",
     "welcome_where": "{name}，",
@@ -141,6 +153,15 @@ _EN: dict[str, str] = {
     "cmp_abstains": "abstains: the interview does not cover this",
     "cmp_unsure": "abstains: not sure the interview answers this",
     "no_match": "no match",
+    "mode_hybrid": "hybrid",
+    "mode_dense": "dense",
+    "mode_lexical": "lexical",
+    "mode_sparse": "sparse",
+    "score_fused": "fused",
+    "score_dense": "dense",
+    "score_lexical": "lexical",
+    "score_sparse": "latent terms",
+    "new": "new",
     "mv_new": "not in the hybrid top-k",
     "mv_was": "hybrid rank #{n}",
     "zero_title": "scored 0 under this mode: nothing in common with the question; the zeros are "
@@ -159,6 +180,7 @@ _EN: dict[str, str] = {
     "welcome_other": "**Ask the interview** ({exchanges}{where}). Ask in Chinese or English: each "
                      "reply is {whose}, verbatim, with the best-matching passage highlighted.",
     "subtitle_bundled": "Dowson Tong, president of Tencent CSIG · Yicai interview, May 2019",
+    "quoted_bundled": "— 湯道生 (Dowson Tong), interviewed by 第一財經 (Yicai), May 2019",
     "exchanges": "{n} exchanges",
     "exchanges_one": "{n} exchange",
     "welcome_where": " in {name}",
@@ -247,7 +269,8 @@ _CHROME_EN: dict[str, str] = {
         "`previous`, the question asked before it."),
 }
 
-# The score and mode names in bold are the ones the cards and the table show (in English).
+# The score and mode names in bold are the ones the cards and the table show on a Chinese page
+# (``score_*``, ``mode_*``); the English beside them is how the API's JSON names the scores.
 _CHROME_ZH: dict[str, str] = {
     "ui_tab_ask": "提问",
     "ui_tab_compare": "对比",
@@ -265,14 +288,14 @@ _CHROME_ZH: dict[str, str] = {
     "ui_try": "试试",
     "ui_compare_heading": "### 排名靠前的回答并排对比（混合检索）",
     "ui_compare_legend": (
-        "**fused**（融合）：用于排序的分数（由其他几项学习加权而成；只有先后有意义，所以可能是负数）"
-        " · **dense**（稠密/语义）：问题与该问答中最接近段落的余弦相似度"
-        " · **lexical**（词汇）：按共同词语计算的 BM25"
-        " · **latent terms**（潜在词项）：模型加权词表的重合程度"
-        " · **#n**：只看这一项时该问答的排名（“no match”：这一项在其中找不到问题的任何内容）"),
+        "**融合**（fused）：用于排序的分数（由其他几项学习加权而成；只有先后有意义，所以可能是负数）"
+        " · **稠密**（dense，语义）：问题与该问答中最接近段落的余弦相似度"
+        " · **词汇**（lexical）：按共同词语计算的 BM25"
+        " · **潜在词项**（latent terms）：模型加权词表的重合程度"
+        " · **#n**：只看这一项时该问答的排名（“无匹配”/“no match”：这一项在其中找不到问题的任何内容）"),
     "ui_modes_heading": "### 同一问题在各检索模式下的排名",
     "ui_modes_legend": (
-        "**▲n / ▼n**：比混合检索（hybrid）高或低 n 位 · **new**：不在混合检索的前 k 条之内"
+        "**▲n / ▼n**：比混合检索（hybrid）高或低 n 位 · **新**（new）：不在混合检索的前 k 条之内"
         " · 颜色变淡的格子表示在该模式下得 0 分（与问题毫无共同之处；得 0 分的按稠密得分排序）"
         " · 各模式的置信度是其排名第一的回答的置信度，第一名相同的模式置信度也相同"),
     "ui_api_note": (
@@ -322,9 +345,7 @@ def chrome(page: Page, status: dict | None = None) -> dict[str, dict[str, str]]:
     (:meth:`ui.handlers.Handlers.status_facts`): the translations :func:`chrome_i18n` hands to
     Gradio."""
     def by_language(name: str) -> dict[str, str]:  # a Page text in each language, else English
-        english = getattr(page, name)
-        return {"en": english, "zh-Hans": getattr(page, f"{name}_hans") or english,
-                "zh-Hant": getattr(page, f"{name}_hant") or english}
+        return {language: page.text(name, language) for language in ("en", "zh-Hans", "zh-Hant")}
 
     welcome, subtitle = by_language("welcome"), by_language("subtitle")
     return {locale: {**chrome_table(language), "ui_welcome": welcome[language],

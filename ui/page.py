@@ -1,5 +1,6 @@
 """What the page says about the interview it serves: an :class:`~qa.parsing.Interview` in, a
-:class:`Page` out (title, header, welcome text, example questions, the interviewee's label).
+:class:`Page` out (title, header, welcome text, example questions, the interviewee's label, the
+attribution a copied answer ends with).
 
 The bundled Yicai interview with 湯道生 (recognised by its content fingerprint, so a copy of the
 file counts too) gets its own header, welcome text and example questions. Any other interview gets
@@ -35,10 +36,20 @@ class Page:
     welcome_hant: str = ""  # and in Traditional Chinese
     subtitle_hans: str = ""  # the subtitle in Simplified Chinese (empty: the English one)
     subtitle_hant: str = ""  # and in Traditional Chinese
+    quoted: str = ""  # plain text: who said it, to whom, when; ends a copied answer (English)
+    quoted_hans: str = ""  # in Simplified Chinese (empty: the English one)
+    quoted_hant: str = ""  # and in Traditional Chinese
     speaker: str = ""  # the interviewee's label above answers; empty when the interview names none
     starters: tuple[str, ...] = ()  # example questions in the empty chat
     examples: tuple[str, ...] = ()  # example questions under the input box
     compare_examples: tuple[str, ...] = ()  # example questions in the Compare tab
+
+    def text(self, name: str, language: str) -> str:
+        """The localised field *name* (``welcome``, ``subtitle``, ``quoted``) in *language*
+        (``"en"``, ``"zh-Hans"``, ``"zh-Hant"``), the English one when it has no translation."""
+        english = getattr(self, name)
+        suffix = {"zh-Hans": "_hans", "zh-Hant": "_hant"}.get(language)
+        return (getattr(self, f"{name}{suffix}") if suffix else "") or english
 
 
 def _localised(field: str, text: Callable[[str], str]) -> dict[str, str]:
@@ -60,6 +71,7 @@ BUNDLED = Page(
     title="Ask 湯道生 · Tencent CSIG interview (Yicai, May 2019)",
     heading="Ask 湯道生",
     **_localised("subtitle", lambda language: t("subtitle_bundled", language)),
+    **_localised("quoted", lambda language: t("quoted_bundled", language)),
     **_welcome("welcome"),
     speaker="湯道生",
     starters=(
@@ -108,6 +120,8 @@ def page_for(interview: Interview) -> Page:
     name = Path(interview.source).name if interview.source else ""
     n = len(interview)
     heading = f"Ask {speaker}" if speaker else "Ask the interview"
+    # all the page knows of where a copied answer comes from (the same in every language)
+    source = " · ".join(x for x in (speaker, name) if x)
 
     def exchanges(language: str) -> str:
         return t("exchanges_one" if n == 1 else "exchanges", language, n=n)
@@ -126,5 +140,6 @@ def page_for(interview: Interview) -> Page:
         **_localised("subtitle", lambda language: " · ".join(
             x for x in (escape(name), exchanges(language)) if x)),
         **_welcome("welcome_other", exchanges=exchanges, where=where, whose=whose),
+        **_localised("quoted", lambda language: f"— {source}" if source else ""),
         speaker=speaker,
     )

@@ -4,6 +4,12 @@ Every piece of text that comes from the interview or from a user goes through
 :func:`qa.evidence.escape` (directly or via the evidence renderers); the only markup in the output
 is what this module writes. Output has no newlines, so the chat's Markdown renderer keeps each reply
 as one HTML block. Class names are styled by ``ui/style.css``.
+
+A chat reply's copy button copies a quotation, not the app's own words: ``no-copy`` marks what a
+copy leaves out (the badge, ids, section heading, labels, notes, explanations, runners-up),
+``copy-only`` what only a copy has (the attribution line, hidden on the page), and a folded
+``copy-open`` part is copied as if open; the page's ``ui.app.COPY_AS_TEXT`` script reads the
+reply's text that way (Gradio's sanitiser drops ``data-*`` attributes, so classes carry it).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from html import unescape
 
 from qa.confidence import shown
-from qa.corpus import PairTranslation, lead_summary, topics
+from qa.corpus import PairTranslation, article_head, lead_summary, topics
 from qa.engine import LAST_LINE_USED, MAX_QUESTION_CHARS, OTHER_LANGUAGE, Answer, Hit
 from qa.evidence import Evidence, TextEvidence, escape, explain, render_marked, render_paragraphs
 from qa.fusion import signal_rank
@@ -87,7 +93,8 @@ def notice(text: str, kind: str = "note") -> str:
 
 def _answer_notice(answer: Answer) -> str:
     """The engine's notes on the question, in its language: it was read as a follow-up of the
-    one before; it was cut to MAX_QUESTION_CHARS."""
+    one before; a word in it was read as the interview's term; it was cut to MAX_QUESTION_CHARS.
+    They say how the question was read, so a copy of the reply leaves them out."""
     out = ""
     if answer.read_with:
         # the question that set the topic, recognisable by its start
@@ -96,14 +103,19 @@ def _answer_notice(answer: Answer) -> str:
     for typed, term in answer.corrections:  # a homophone slip read as the interview's term
         shown = to_traditional(term) if answer.language == "zh-Hant" else term
         out += notice(t("corrected", answer.language, typed=typed, read_as=shown), "corrected")
-    if not answer.notice:
-        return out
+    if answer.notice:
+        out += notice(_notice_text(answer))
+    return f'<div class="notes no-copy">{out}</div>' if out else ""
+
+
+def _notice_text(answer: Answer) -> str:
+    """The engine's notice on the question (``Answer.notice``, set) in the question's language."""
     # a question in Japanese or Korean: said in English, which its writer more likely reads
     if answer.language == "en" or answer.notice.startswith(OTHER_LANGUAGE):
-        return out + notice(answer.notice[:1].upper() + answer.notice[1:])
+        return answer.notice[:1].upper() + answer.notice[1:]
     if answer.notice.endswith(LAST_LINE_USED):
-        return out + notice(t("truncated_line", answer.language))
-    return out + notice(t("truncated", answer.language, max=MAX_QUESTION_CHARS))
+        return t("truncated_line", answer.language)
+    return t("truncated", answer.language, max=MAX_QUESTION_CHARS)
 
 
 def _section(hit: Hit, language: str = "en") -> str:
@@ -138,42 +150,47 @@ def _why(ev: Evidence, language: str = "en") -> str:
     if terms:
         bits.append(t("matched_terms", language,
                       terms=t("terms_joiner", language).join(terms)))
-    return f'<div class="why">{escape(" · ".join(bits))}</div>' if bits else ""
+    return f'<div class="why no-copy">{escape(" · ".join(bits))}</div>' if bits else ""
 
 
-def answer_reply(answer: Answer, threshold: float, speaker: str = "", repeat: bool = False
-                 ) -> str:
+def answer_reply(answer: Answer, threshold: float, speaker: str = "", repeat: bool = False,
+                 quoted: str = "") -> str:
     """A chat reply for an answered question: badge, section, interviewer's question, the verbatim
     answer (labelled with *speaker*, or just "Answer") with highlights, the Simplified script
     (hidden until toggled) and the English edition. With *repeat* (the reply just above showed the
-    same exchange), everything under the head is folded under a note that says so."""
+    same exchange), everything under the head is folded under a note that says so. *quoted*, the
+    attribution in the question's language (:meth:`ui.page.Page.text`), ends a copy of the reply
+    (the question, the answer as shown, then who said it, to whom and when), and only a copy."""
     hit = answer.hits[0]
     lang = answer.language
     ev = explain(answer.read_as or answer.question, hit)
-    head = (f'<div class="reply-head">{confidence_badge(answer.confidence, threshold, lang)}'
+    head = (f'<div class="reply-head no-copy">'
+            f'{confidence_badge(answer.confidence, threshold, lang)}'
             f'{_section(hit, lang)}<span class="pid">{escape(hit.pair.id)}</span></div>')
     parts = [
         f'<div class="who">{_asker(hit.pair.asker, lang)}</div>',
         f'<div class="ev-q">{render_marked(ev.zh.question)}</div>',
         f'<div class="who">{escape(speaker) if speaker else escape(t("answer", lang))}</div>',
         f'<div class="ev-a" lang="zh-Hant">{render_paragraphs(ev.zh)}</div>',
-        (f'<div class="ev-simp" lang="zh-Hans"><div class="who">简体中文</div>'
+        (f'<div class="ev-simp" lang="zh-Hans"><div class="who no-copy">简体中文</div>'
          f'<div class="ev-q">{render_marked(ev.zh.question, simplified=True)}</div>'
          f'<div class="ev-a">{render_paragraphs(ev.zh, simplified=True)}</div></div>'),
     ]
     if ev.en is not None:
         is_open = " open" if answer.language == "en" else ""
         parts.append(
-            f'<details class="ev-en"{is_open}><summary>{escape(t("english_edition", lang))}'
-            '</summary>'
+            f'<details class="ev-en"{is_open}><summary class="no-copy">'
+            f'{escape(t("english_edition", lang))}</summary>'
             f'<div class="ev-q" lang="en">{render_marked(ev.en.question)}</div>'
             f'<div class="ev-a" lang="en">{render_paragraphs(ev.en)}</div></details>')
+    if quoted:
+        parts.append(f'<p class="quoted copy-only">{escape(quoted)}</p>')
     parts.append(_why(ev, lang))
     parts.append(_runners_up(answer))
     body = "".join(parts)
-    if repeat:
-        body = (f'<details class="same"><summary>{escape(t("same_exchange", lang))}</summary>'
-                f'{body}</details>')
+    if repeat:  # copied all the same
+        body = (f'<details class="same copy-open"><summary class="no-copy">'
+                f'{escape(t("same_exchange", lang))}</summary>{body}</details>')
     return (f'<div class="reply" data-pair="{escape(hit.pair.id)}">{head}{_answer_notice(answer)}'
             f'{body}</div>')
 
@@ -204,7 +221,7 @@ def _ask_item(hit: Hit, language: str, label: str, label_en: str = "") -> str:
     *label_en*; a click or a key asks its question (:func:`ask_text`)."""
     en = f'<span class="near-en">{escape(label_en)}</span>' if label_en and language == "en" else ""
     return (f'<li class="ask-link" title="{escape(ask_text(hit, language))}" role="button" '
-            f'tabindex="0"><span class="pid">{escape(hit.pair.id)}</span>'
+            f'tabindex="0"><span class="pid no-copy">{escape(hit.pair.id)}</span>'
             f'<span class="near-q">{escape(label)}</span>{en}</li>')
 
 
@@ -214,7 +231,7 @@ def _runners_up(answer: Answer, limit: int = RUNNERS_UP) -> str:
     runners = answer.hits[1:1 + limit]
     if not runners:
         return ""
-    return (f'<details class="runners"><summary>'
+    return (f'<details class="runners no-copy"><summary>'
             f'{escape(t("runners_up", answer.language, n=len(runners)))}</summary>'
             f'<ol class="nearest" start="2">{_near_items(runners, answer.language)}</ol></details>')
 
@@ -260,7 +277,7 @@ def abstain_reply(answer: Answer, threshold: float, speaker: str = "", speaker_e
     if lang == "en" and speaker_en:
         speaker = speaker_en
     badge = confidence_badge(answer.confidence, threshold, lang)
-    parts = [f'<div class="reply-head">{badge}</div>']
+    parts = [f'<div class="reply-head no-copy">{badge}</div>']
     parts.append(_answer_notice(answer))
     nearest = _nearest(answer)
     if lang == "zh-Hans":  # the name as a Simplified sentence writes it
@@ -292,7 +309,8 @@ def context_reply(answer: Answer) -> str:
 def about_reply(answer: Answer, interview: Interview, translation: Mapping[str, PairTranslation],
                 intro: Sequence[str] = (), names: Sequence[str] = ()) -> str:
     """The reply to a question about the interview itself ("这篇采访讲了什么?", "Who is Dowson
-    Tong?"): what this chatbot quotes; the two paragraphs of the article's introduction *intro*
+    Tong?", "When was this interview?"): what this chatbot quotes; the article's head (date,
+    byline: :func:`qa.corpus.article_head`); the two paragraphs of the article's introduction *intro*
     (in the question's language, :meth:`qa.engine.Engine.introduction`) that say who the
     interviewee (*names*) is and what the interview is about (:func:`qa.corpus.lead_summary`);
     the topics, the section headings, each of which asks the first question under it on a click
@@ -300,6 +318,8 @@ def about_reply(answer: Answer, interview: Interview, translation: Mapping[str, 
     whole introduction, folded."""
     language = answer.language
     out = [notice(t("about_intro" if intro else "about_no_intro", language), "prompt")]
+    if head := article_head(intro, names):  # date, byline: when and by whom it was published
+        out.append(f'<p class="about-head">{escape(" · ".join(head))}</p>')
     out += [f'<p class="about-lead">{escape(p)}</p>' for p in lead_summary(intro, names)]
     items = [_ask_item(Hit(rank=0, pair=pair, score=0.0, scores={},
                            translation=translation.get(pair.id)), language, title, title_en)
@@ -309,8 +329,8 @@ def about_reply(answer: Answer, interview: Interview, translation: Mapping[str, 
         out.append(f'<p class="offer">{escape(label)}</p><ol class="nearest">{"".join(items)}</ol>')
     if intro:
         body = "".join(f"<p>{escape(p)}</p>" for p in intro)
-        out.append(f'<details class="lead"><summary>{escape(t("introduction", language))}'
-                   f"</summary>{body}</details>")
+        out.append(f'<details class="lead"><summary class="no-copy">'
+                   f'{escape(t("introduction", language))}</summary>{body}</details>')
     return f'<div class="reply abstain">{"".join(out)}</div>'
 
 
@@ -330,26 +350,32 @@ def _rank(scores: dict, name: str, language: str = "en") -> str:
     return f"#{rank}" if rank is not None else t("no_match", language)
 
 
-def _signal_chips(hit: Hit, language: str = "en") -> str:
-    """The scores of *hit*, named as the legend names them (fused, dense, lexical, latent terms:
-    the legend glosses them in the page's language)."""
+def _signal_chips(hit: Hit, language: str = "en", labels: str = "en") -> str:
+    """The scores of *hit*, named as the legend beside them names them (fused, dense, lexical,
+    latent terms), in the page's language *labels*; "no match" in the question's *language*."""
     s = hit.scores
-    return ('<div class="chips">'
-            f'<span class="chip chip-fused">fused {_score(hit.score)}</span>'
-            f'<span class="chip chip-dense">dense {_score(s["dense"])} · '
-            f'{escape(_rank(s, "dense", language))}</span>'
-            f'<span class="chip chip-lex">lexical {_score(s["lexical"])} · '
-            f'{escape(_rank(s, "lexical", language))}</span>'
-            + (f'<span class="chip chip-sparse">latent terms {_score(s["sparse"])} · '
-               f'{escape(_rank(s, "sparse", language))}</span>' if "sparse" in s else "")
+
+    def chip(kind: str, name: str, score: float, rank: str = "") -> str:
+        where = f" · {escape(rank)}" if rank else ""
+        return (f'<span class="chip chip-{kind}">{escape(t(f"score_{name}", labels))} '
+                f"{_score(score)}{where}</span>")
+
+    return ('<div class="chips">' + chip("fused", "fused", hit.score)
+            + "".join(chip(kind, name, s[name], _rank(s, name, language))
+                      for kind, name in (("dense", "dense"), ("lex", "lexical"),
+                                         ("sparse", "sparse")) if name in s)
             + "</div>")
 
 
-def compare_cards(answer: Answer, threshold: float) -> str:
-    """The top-k hits side by side: rank, section, scores, question and highlighted answer."""
+def compare_cards(answer: Answer, threshold: float, labels: str | None = None) -> str:
+    """The top-k hits side by side: rank, section, scores, question and highlighted answer. The
+    names of the mode and the scores are in *labels*, the page's language, as the legend that
+    explains them (default: the question's); the verdict, confidence and the rest of what is said
+    about the question are in the question's language."""
     if not answer.hits:
         return message_box("Type a question to compare the top answers.", "prompt")
     lang = answer.language
+    labels = labels or lang
     cards = []
     for hit in answer.hits:
         ev = explain(answer.read_as or answer.question, hit)
@@ -363,13 +389,14 @@ def compare_cards(answer: Answer, threshold: float) -> str:
             f'<div class="card" style="--h:{_hue(hit.pair.id)}">'
             f'<div class="card-head"><span class="rank">#{hit.rank}</span>'
             f'<span class="pid">{escape(hit.pair.id)}</span>{_section(hit, lang)}</div>'
-            f"{_signal_chips(hit, lang)}"
+            f"{_signal_chips(hit, lang, labels)}"
             f'<div class="ev-q">{render_marked(ev.zh.question)}</div>'
             f"{_card_answer(ev.zh, lang)}{english}</div>")
     verdict = t("cmp_answered" if answer.answered
                 else "cmp_unsure" if answer.unsure else "cmp_abstains", lang)
     head = (f'<div class="cmp-head">{confidence_badge(answer.confidence, threshold, lang)}'
-            f'<span class="verdict">{escape(answer.mode)} · {escape(verdict)}</span></div>')
+            f'<span class="verdict">{escape(t(f"mode_{answer.mode}", labels))} · '
+            f'{escape(verdict)}</span></div>')
     extra = _answer_notice(answer) + decline_reason(answer)  # in the question's language
     return f'<div class="compare">{head}{extra}<div class="cards">{"".join(cards)}</div></div>'
 
@@ -389,43 +416,54 @@ def _card_answer(ed: TextEvidence, language: str = "en") -> str:
 
 
 
-def modes_table(answers: Mapping[str, Answer], threshold: float) -> str:
+def modes_table(answers: Mapping[str, Answer], threshold: float, labels: str | None = None
+                ) -> str:
     """How the ranking changes between retrieval modes: one column per mode, arrows relative to
-    hybrid, each pair with its own colour so a user can follow it across columns."""
+    hybrid, each pair with its own colour so a user can follow it across columns. The modes and
+    "new" are named in *labels*, the page's language, as the legend that explains them (default:
+    the question's); confidence and tooltips are in the question's language. The columns are
+    blocks of a CSS grid whose rows line up across them, so that on a phone they stack, each cell
+    then saying its rank, instead of running off the screen."""
     modes = list(answers)
     if not modes or not answers[modes[0]].hits:
         return ""
     base = {h.pair.id: h.rank for h in answers[modes[0]].hits}
     lang = answers[modes[0]].language
-    head = "".join(
-        f'<th><div class="mode">{escape(m)}</div>'
-        f"{confidence_badge(answers[m].confidence, threshold, answers[m].language)}</th>"
-        for m in modes)
-    rows = []
-    for r in range(len(answers[modes[0]].hits)):
-        cells = [f'<td class="rk">#{r + 1}</td>']
-        for m in modes:
-            hits = answers[m].hits
-            if r >= len(hits):
-                cells.append("<td></td>")
-                continue
-            h = hits[r]
-            # under one lexical signal, 0 means nothing in common (the dense score orders those)
-            zero = m in ("lexical", "sparse") and h.scores.get(m, h.score) <= 0
-            faded = (' zero" title="' + escape(t("zero_title", lang))) if zero else ""
-            cells.append(f'<td><div class="mcell{faded}" style="--h:{_hue(h.pair.id)}">'
-                         f'<span class="pid">{escape(h.pair.id)}</span>{_move(base, h, lang)}'
-                         f'<span class="mq">{escape(_short(h.pair.question))}</span>'
-                         f'<span class="ms">{_score(h.score)}</span></div></td>')
-        rows.append(f'<tr>{"".join(cells)}</tr>')
-    return (f'<div class="modes-wrap"><table class="modes"><thead><tr><th></th>{head}</tr>'
-            f'</thead><tbody>{"".join(rows)}</tbody></table></div>')
+    labels = labels or lang
+    n = len(answers[modes[0]].hits)
+    ranks = "".join(f'<div class="rk">#{r + 1}</div>' for r in range(n))
+    columns = [f'<div class="mcol mranks"><div class="mhead"></div>{ranks}</div>']
+    for m in modes:
+        hits = answers[m].hits
+        cells = "".join(_mode_cell(m, hits[r], base, lang, labels) if r < len(hits)
+                        else '<div class="mcell-none"></div>' for r in range(n))
+        columns.append(
+            f'<div class="mcol"><div class="mhead"><div class="mode">'
+            f'{escape(t(f"mode_{m}", labels))}</div>'
+            f"{confidence_badge(answers[m].confidence, threshold, answers[m].language)}</div>"
+            f"{cells}</div>")
+    return (f'<div class="modes" style="--rows:{n + 1};--modes:{len(modes)}">'
+            f'{"".join(columns)}</div>')
 
 
-def _move(base: dict[str, int], hit: Hit, language: str = "en") -> str:
+def _mode_cell(mode: str, hit: Hit, base: dict[str, int], language: str, labels: str) -> str:
+    """*hit* at its rank under *mode*: id, move against hybrid, question, score (tooltips in the
+    question's *language*, "new" in the page's, *labels*)."""
+    # under one lexical signal, 0 means nothing in common (the dense score orders those)
+    zero = mode in ("lexical", "sparse") and hit.scores.get(mode, hit.score) <= 0
+    faded = (' zero" title="' + escape(t("zero_title", language))) if zero else ""
+    return (f'<div class="mcell{faded}" style="--h:{_hue(hit.pair.id)}">'
+            f'<span class="mrk">#{hit.rank}</span>'
+            f'<span class="pid">{escape(hit.pair.id)}</span>{_move(base, hit, language, labels)}'
+            f'<span class="mq">{escape(_short(hit.pair.question))}</span>'
+            f'<span class="ms">{_score(hit.score)}</span></div>')
+
+
+def _move(base: dict[str, int], hit: Hit, language: str = "en", labels: str = "en") -> str:
     was = base.get(hit.pair.id)
     if was is None:
-        return f'<span class="mv mv-new" title="{escape(t("mv_new", language))}">new</span>'
+        return (f'<span class="mv mv-new" title="{escape(t("mv_new", language))}">'
+                f'{escape(t("new", labels))}</span>')
     if was == hit.rank:
         return ""
     up = was > hit.rank

@@ -107,6 +107,7 @@ _ABOUT = (
     rf"|{_PIECE}(?:是|来自|发表在|发在|刊登在|登在)?(?:哪家|哪个|什么)"
     r"(?:媒体|报纸|报社|网站|杂志|平台)(?:的|发的|发表的|报道的|做的)?"
     r"|(?:谁|哪个记者|哪位记者|哪家媒体|哪个媒体)(?:写|做)了?(?:这篇|这次|本次)(?:采访|访谈|专访|文章|报道)"
+    r"|(?:记者|作者|采访者|采访人)是(?:谁|哪位|哪个|什么人)"  # the article's: no other is named
     r"|when (?:was|is) (?:the|this) (?:interview|article)"
     r"(?: (?:published|conducted|done|held|given|dated|written|from))?"
     r"|(?:what(?:'s| is| was) )?the (?:date|publication date) of (?:the|this) (?:interview|article)"

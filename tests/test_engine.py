@@ -80,6 +80,42 @@ def test_a_long_paste_keeps_its_last_line_only_when_that_is_a_question(last, kep
     assert len(text) == MAX_QUESTION_CHARS and text.endswith("问题?") and "last 2,000" in notice
 
 
+BACKGROUND = ("我们是一家区域性的连锁超市，门店有两百多家，过去几年一直在做会员系统和线上小程序，"
+              "最近管理层在讨论明年的信息化预算。我们觉得人才和团队的培养是最大的问题，招聘到合适的"
+              "技术人员很难，内部的文化也需要调整，很多同事习惯了原来的工作方式。")
+
+
+def test_a_long_message_is_searched_as_its_last_sentence_when_that_asks_on_its_own():
+    from qa.engine import LONG_MESSAGE_CHARS, focus_question
+
+    q = "请问：汤道生认为腾讯会和ERP厂商竞争吗？"
+    assert focus_question(BACKGROUND + q) == q
+    assert focus_question("我们是超市。" + q) is None  # short: the whole message
+    # a Han character counts two: fewer characters than LONG_MESSAGE_CHARS, yet long; Latin
+    # letters, as many, are not
+    assert len(BACKGROUND) + len(q) < LONG_MESSAGE_CHARS
+    latin = "We run a chain of shops and sell online. " * 3
+    assert len(latin) >= len(BACKGROUND)
+    assert focus_question(latin + "Will Tencent compete with ERP vendors?") is None
+    english = "We run a chain of shops and sell online. " * 6
+    assert focus_question(english + "Will Tencent compete with ERP vendors?") == (
+        "Will Tencent compete with ERP vendors?")
+    # a last sentence that leans on the text before it, or asks nothing: the whole message
+    for last in ("他怎么看?", "对此你怎么看?", "为什么?", "请帮我看看。"):
+        assert focus_question(BACKGROUND + last) is None, last
+    names = frozenset({"汤道生"})
+    assert focus_question(BACKGROUND + "汤道生怎么看?", names) is None
+
+
+def test_a_background_paragraph_does_not_decide_the_answer(real_engine):
+    q = "请问：汤道生认为腾讯会和ERP厂商竞争吗？"
+    a = real_engine.ask(BACKGROUND + q)
+    assert a.read_as == q and "last sentence" in a.notice
+    assert a.answered and a.hits[0].pair.id == "p10"
+    off = real_engine.ask(BACKGROUND + "腾讯的股价明年会涨吗?")  # off-topic stays off-topic
+    assert not off.answered and off.read_as == "腾讯的股价明年会涨吗?"
+
+
 def test_a_decline_near_the_threshold_is_unsure(real_engine):
     threshold = real_engine.calibration.threshold
     questions = ["What's the weather in Shenzhen tomorrow?", "他们缺什么样的人才",

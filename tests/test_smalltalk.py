@@ -116,7 +116,7 @@ NAMES = ("湯道生", "Dowson Tong (Tang Daosheng)")
     "这篇采访的记者是谁?", "這篇訪談是什麼時候的?", "When was this interview published?",
     "Who interviewed Dowson Tong?", "谁采访了汤道生?", "汤道生是谁采访的?", "文章的作者是谁",
     "这篇文章是哪家媒体的?", "Which newspaper published the interview?",
-    "What is the title of the article?",
+    "What is the title of the article?", "记者是谁?", "記者是誰?", "作者是谁",
 ])
 def test_questions_about_the_interview_itself(text):
     assert about_interview(text, NAMES)

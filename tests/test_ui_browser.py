@@ -557,3 +557,112 @@ def test_browse_follows_the_same_language_as_the_labels(browser, url):
         expect(page.locator("#browse .sec-en")).to_have_count(0)
     finally:
         context.close()
+
+
+# -- the contents of Browse, keyboard focus, screen readers ------------------------------------
+# Every item of Browse's contents as the rectangles it covers, its number included: a list marker
+# outside the item's box hangs to its left as wide as its text ("5. " in the item's font).
+TOC_ITEMS = """() => {
+  const ctx = document.createElement('canvas').getContext('2d');
+  return [...document.querySelectorAll('#browse ol.toc > li')].map((li, i) => {
+    const s = getComputedStyle(li);
+    ctx.font = s.font;
+    const hanging = s.listStyleType !== 'none' && s.listStylePosition === 'outside'
+      ? ctx.measureText(`${i + 1}. `).width : 0;
+    return [...li.getClientRects()].map((r, j) => ({
+      text: li.innerText.slice(0, 20), left: r.left - (j === 0 ? hanging : 0), top: r.top,
+      right: r.right, bottom: r.bottom}));
+  });
+}"""
+
+
+def test_browse_contents_items_never_overlap_on_an_english_page(browser, url):
+    """On an English page the contents list the English titles too: in two columns, an item's
+    English subtitle ran into the next column's numbers ("more than" over "5.")."""
+    context, page = open_page(browser, url, {"width": 1280, "height": 900}, locale="en-US")
+    try:
+        page.get_by_role("tab", name="Browse").click()
+        page.wait_for_selector("#browse ol.toc li .sec-en")
+        page.wait_for_timeout(300)
+        items = page.evaluate(TOC_ITEMS)
+        assert len(items) == 6 and all(len(rects) == 1 for rects in items), items  # kept whole
+        rects = [rects[0] for rects in items]
+        for i, a in enumerate(rects):
+            for b in rects[i + 1:]:
+                apart = (a["right"] <= b["left"] + 0.5 or b["right"] <= a["left"] + 0.5
+                         or a["bottom"] <= b["top"] + 0.5 or b["bottom"] <= a["top"] + 0.5)
+                assert apart, (a, b)
+    finally:
+        context.close()
+
+
+# How the focused element shows its focus: its outline, or its block's (a text box's ring is on
+# the block around it), or a box-shadow ring, in px.
+FOCUS_RING = """() => {
+  const e = document.activeElement;
+  const ring = (el) => {
+    const s = getComputedStyle(el);
+    const outline = s.outlineStyle === 'none' ? 0 : parseFloat(s.outlineWidth);
+    const spread = [...s.boxShadow.matchAll(/(-?[\\d.]+)px/g)].map((m) => parseFloat(m[1]));
+    return Math.max(outline, s.boxShadow === 'none' ? 0 : Math.max(0, spread[3] || 0));
+  };
+  const block = e.closest('.block');
+  return Math.max(ring(e), e.matches('textarea, input[type=text]') && block ? ring(block) : 0);
+}"""
+
+
+def tab_to(page, selector: str, key: str = "Tab", most: int = 40) -> None:
+    """Press *key* until the element matching *selector* has the keyboard's focus."""
+    for _ in range(most):
+        page.keyboard.press(key)
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{key} never reached {selector}")
+
+
+def focus_ring(page) -> float:
+    page.wait_for_timeout(400)  # Gradio's buttons ease their outline in
+    return page.evaluate(FOCUS_RING)
+
+
+def test_keyboard_focus_is_clearly_visible(page):
+    """The question box (which had no outline at all), the listed questions, buttons, tabs and a
+    reply's summaries show a ring of at least 2 px when the keyboard reaches them."""
+    ask(page, "What is the weather like today?")  # a decline: it lists the nearest questions
+    page.mouse.click(5, 5)  # the keyboard starts from the page
+    tab_to(page, "#ask-box textarea")
+    assert focus_ring(page) >= 2, "the question box"
+    tab_to(page, "#chat li.ask-link", key="Shift+Tab")
+    assert focus_ring(page) >= 2, "a listed question"
+    tab_to(page, "#chat button[aria-label='Copy message']", key="Shift+Tab")
+    assert focus_ring(page) >= 2, "the copy button"
+    for selector in ("#ask-box button", "#clear-chat", "#examples button"):
+        tab_to(page, selector)
+        assert focus_ring(page) >= 2, selector
+    ask(page, "Will Tencent build its own ERP?")  # an answer: its summaries fold
+    page.mouse.click(5, 5)
+    for selector in ("[role=tab]", "#chat summary"):
+        tab_to(page, selector)
+        assert focus_ring(page) >= 2, selector
+
+
+# Every accessible name in the chat, and each message's name beside the start of its text.
+CHAT_LABELS = """() => ({
+  all: [...document.querySelectorAll('#chat [aria-label]')].map((e) => e.getAttribute('aria-label')),
+  messages: [...document.querySelectorAll('#chat [data-testid=user], #chat [data-testid=bot]')]
+    .map((m) => [m.getAttribute('aria-label') || '', m.innerText.replace(/\\s+/g, ' ').trim()]),
+})"""
+
+
+def test_screen_readers_get_a_messages_text_not_its_html(page):
+    """Gradio names a message "bot's message: " + its content, which is this app's HTML; the
+    page names it by the start of its text as shown instead."""
+    ask(page, "Will Tencent build its own ERP?")
+    ask(page, "今天天气怎么样")
+    page.wait_for_timeout(300)
+    labels = page.evaluate(CHAT_LABELS)
+    assert not [a for a in labels["all"] if "<div" in a or "class=" in a], labels["all"]
+    assert len(labels["messages"]) == 4
+    for label, text in labels["messages"]:
+        assert 0 < len(label) <= 120 and text.startswith(label.rstrip("…")), (label, text)
+    assert labels["messages"][0][0] == "Will Tencent build its own ERP?"

@@ -329,6 +329,15 @@ def test_very_long_question_is_truncated_with_a_notice(handlers):
     assert render.anchor_of(history[0]["content"]) == "腾讯云什么时候赚钱?"
 
 
+def test_a_long_message_searched_as_its_last_sentence_says_so(handlers):
+    background = ("我们是一家区域性的连锁超市，门店有两百多家，过去几年一直在做会员系统和线上小程序，"
+                  "最近管理层在讨论明年的信息化预算，大家意见不太一致，有人主张自己开发。") * 2
+    _, history = handlers.respond(background + "请问：汤道生认为腾讯会和ERP厂商竞争吗？", [])
+    assert "只检索了最后一句" in history[-1]["content"]
+    _, history = handlers.respond(to_traditional(background) + "請問:騰訊會做ERP嗎?", [])
+    assert "只檢索了最後一句" in history[-1]["content"]
+
+
 def test_one_users_error_stays_in_their_reply(engine):
     h = Handlers(lambda: Exploding(engine))
     _, broken = h.respond("boom", [])

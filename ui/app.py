@@ -100,9 +100,45 @@ COPY_AS_TEXT = """<script>
   }, true);
 })();
 </script>"""
+# Gradio names each chat message for screen readers "bot's message: " + its content, which in this
+# app is HTML: thousands of characters of markup read out. Each such aria-label is replaced by the
+# start of the message's text as shown (innerText: what is hidden, such as the Simplified copy
+# when off, is left out), whitespace collapsed; again whenever Gradio sets it anew or the message
+# changes (data-plain-label marks a message already relabelled). Gradio has no option for it.
+PLAIN_MESSAGE_LABELS = """<script>
+(() => {
+  const LONGEST = 120;
+  const MESSAGE = "#chat [aria-label*=\\"'s message: \\"], #chat [data-plain-label]";
+  const relabel = (msg) => {
+    const text = (msg.innerText || msg.textContent || '').replace(/\\s+/g, ' ').trim();
+    if (!text) return;  // not rendered yet: its content comes with a later mutation
+    const label = text.length > LONGEST ? text.slice(0, LONGEST - 1).trimEnd() + '…' : text;
+    msg.dataset.plainLabel = '';
+    if (msg.getAttribute('aria-label') !== label) msg.setAttribute('aria-label', label);
+  };
+  const messagesIn = (record) => {
+    const node = record.target.nodeType === 1 ? record.target : record.target.parentElement;
+    const found = new Set();
+    const own = node && node.closest(MESSAGE);
+    if (own) found.add(own);
+    for (const added of record.addedNodes || []) {
+      if (!added.querySelectorAll) continue;
+      if (added.matches(MESSAGE)) found.add(added);
+      added.querySelectorAll(MESSAGE).forEach((m) => found.add(m));
+    }
+    return found;
+  };
+  new MutationObserver((records) => {
+    const messages = new Set();
+    records.forEach((r) => messagesIn(r).forEach((m) => messages.add(m)));
+    messages.forEach(relabel);
+  }).observe(document.documentElement, { subtree: true, childList: true, characterData: true,
+                                         attributes: true, attributeFilter: ['aria-label'] });
+})();
+</script>"""
 HEAD = ("<style>@media (max-width: 640px) { .main.fillable.app { padding-top: 8px !important; "
         "padding-left: 8px !important; padding-right: 8px !important; } }</style>"
-        + LOCALE_HEAD + ASK_ON_CLICK + COPY_AS_TEXT)
+        + LOCALE_HEAD + ASK_ON_CLICK + COPY_AS_TEXT + PLAIN_MESSAGE_LABELS)
 QUEUE_CONCURRENCY = 4
 FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Noto Sans CJK TC",
          "Noto Sans CJK SC", "PingFang TC", "Microsoft JhengHei", "sans-serif")

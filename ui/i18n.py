@@ -69,6 +69,7 @@ _ZH: dict[str, str] = {
     "chars_in_all": "(共 {n:,} 个字符)",
     "truncated": "问题太长，只用了最后 {max:,} 个字符。",
     "truncated_line": "问题太长，只用了最后一行，也就是问题本身。",
+    "focused": "消息较长，只检索了最后一句，也就是问题本身。",
     "read_with": "结合上一个问题理解：“{q}”",
     "corrected": "“{typed}”按访谈中的“{read_as}”理解",
     "same_exchange": "与上面的回答是同一段问答（点开可再看一遍）",

@@ -20,7 +20,14 @@ from html import unescape
 
 from qa.confidence import shown
 from qa.corpus import PairTranslation, article_head, lead_summary, topics
-from qa.engine import LAST_LINE_USED, MAX_QUESTION_CHARS, OTHER_LANGUAGE, Answer, Hit
+from qa.engine import (
+    LAST_LINE_USED,
+    LAST_SENTENCE_USED,
+    MAX_QUESTION_CHARS,
+    OTHER_LANGUAGE,
+    Answer,
+    Hit,
+)
 from qa.evidence import Evidence, TextEvidence, escape, explain, render_marked, render_paragraphs
 from qa.fusion import signal_rank
 from qa.parsing import Interview
@@ -115,6 +122,8 @@ def _notice_text(answer: Answer) -> str:
         return answer.notice[:1].upper() + answer.notice[1:]
     if answer.notice.endswith(LAST_LINE_USED):
         return t("truncated_line", answer.language)
+    if answer.notice.endswith(LAST_SENTENCE_USED):  # a background paragraph, then the question
+        return t("focused", answer.language)
     return t("truncated", answer.language, max=MAX_QUESTION_CHARS)
 
 

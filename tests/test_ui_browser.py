@@ -656,13 +656,66 @@ CHAT_LABELS = """() => ({
 
 def test_screen_readers_get_a_messages_text_not_its_html(page):
     """Gradio names a message "bot's message: " + its content, which is this app's HTML; the
-    page names it by the start of its text as shown instead."""
+    page names it by who speaks, in the page's language, and the start of its text as shown."""
+    from ui.i18n import chrome_table
+
+    strings = chrome_table("en")
+    you, reply = strings["ui_said_you"], strings["ui_said_reply"]
+    assert (you, reply) == ("You: ", "Reply: ")
     ask(page, "Will Tencent build its own ERP?")
     ask(page, "今天天气怎么样")
     page.wait_for_timeout(300)
     labels = page.evaluate(CHAT_LABELS)
-    assert not [a for a in labels["all"] if "<div" in a or "class=" in a], labels["all"]
+    assert not [a for a in labels["all"] if "<" in a or "class=" in a], labels["all"]
     assert len(labels["messages"]) == 4
-    for label, text in labels["messages"]:
-        assert 0 < len(label) <= 120 and text.startswith(label.rstrip("…")), (label, text)
-    assert labels["messages"][0][0] == "Will Tencent build its own ERP?"
+    for i, (label, text) in enumerate(labels["messages"]):
+        speaker = you if i % 2 == 0 else reply
+        assert label.startswith(speaker) and len(label) <= 130, (label, text)
+        start = label[len(speaker):]
+        assert 0 < len(start) <= 120 and text.startswith(start.rstrip("…")), (label, text)
+    assert labels["messages"][0][0] == "You: Will Tencent build its own ERP?"
+    assert labels["messages"][1][0].endswith("…")  # an answer is longer than a label
+
+
+@pytest.mark.parametrize("locale,language", [
+    ("zh-CN", "zh-Hans"), ("zh-TW", "zh-Hant"), ("en-US", "en")])
+def test_a_simplified_reader_sees_the_simplified_copy_from_the_start(
+        browser, url, shots, locale, language):
+    """The "also show Simplified" box starts ticked on a Simplified page (the labels' rule), and
+    the replies show their Simplified copy; unticked elsewhere. Unticking hides it. The messages'
+    screen-reader names say who speaks in the page's language."""
+    from playwright.sync_api import expect
+
+    from ui.i18n import chrome_table
+
+    strings = chrome_table(language)
+    context, page = open_page(browser, url, VIEWPORT, locale=locale)
+    try:
+        ask(page, "腾讯会自己做ERP吗?")
+        box = page.locator("#simp-toggle input")
+        simplified = page.locator("#chat .reply .ev-simp").last
+        expect(box).to_be_checked(checked=language == "zh-Hans")
+        if language == "zh-Hans":
+            expect(simplified).to_be_visible()
+            assert "腾讯" in simplified.inner_text()
+            page.screenshot(path=str(shots / f"simplified-by-default-{locale}.png"))
+            box.uncheck()
+        expect(simplified).to_be_hidden()
+        page.wait_for_timeout(300)
+        labels = page.evaluate(CHAT_LABELS)["messages"]
+        assert labels[0][0] == strings["ui_said_you"] + "腾讯会自己做ERP吗?", labels
+        assert labels[1][0].startswith(strings["ui_said_reply"]), labels
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("locale", [
+    "zh-CN", "zh", "zh-SG", "zh-Hans", "zh-Hans-CN", "zh-TW", "zh-HK", "zh-MO", "zh-Hant",
+    "zh-Hant-TW", "ZH-tw", "en-US", "en", "ja-JP", "", "zhx"])
+def test_the_pages_scripts_pick_the_language_as_the_server_does(page, locale):
+    """PAGE_LANGUAGE_JS (the default of the Simplified box, the message names) is
+    language_of_locale's rule (the labels', Browse's) in JavaScript."""
+    from ui.i18n import PAGE_LANGUAGE_JS, language_of_locale
+
+    got = page.evaluate(f"({PAGE_LANGUAGE_JS})({locale!r})")
+    assert got == language_of_locale(locale), locale

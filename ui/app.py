@@ -18,6 +18,7 @@ line and in each reply.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +29,14 @@ import gradio as gr
 from qa.engine import Engine, default_engine
 from ui import render
 from ui.handlers import DEFAULT_TOP_K, Handlers
-from ui.i18n import LOCALE_HEAD, chrome_i18n, language_of_locale
+from ui.i18n import (
+    LOCALE_HEAD,
+    PAGE_LANGUAGE_JS,
+    SCRIPT_KEYS,
+    chrome_i18n,
+    chrome_table,
+    language_of_locale,
+)
 from ui.page import UNKNOWN
 
 CSS_PATH = Path(__file__).with_name("style.css")
@@ -103,16 +111,21 @@ COPY_AS_TEXT = """<script>
 # Gradio names each chat message for screen readers "bot's message: " + its content, which in this
 # app is HTML: thousands of characters of markup read out. Each such aria-label is replaced by the
 # start of the message's text as shown (innerText: what is hidden, such as the Simplified copy
-# when off, is left out), whitespace collapsed; again whenever Gradio sets it anew or the message
-# changes (data-plain-label marks a message already relabelled). Gradio has no option for it.
+# when off, is left out), whitespace collapsed, after who speaks in the page's language ("You: ",
+# "Reply: "; SPEAKERS, from the labels' tables, by the labels' rule: PAGE_LANGUAGE_JS); again
+# whenever Gradio sets it anew or the message changes (data-plain-label marks a message already
+# relabelled). Gradio has no option for it.
 PLAIN_MESSAGE_LABELS = """<script>
 (() => {
-  const LONGEST = 120;
+  const LONGEST = 120;  // of the text, after who speaks
+  const SPEAKERS = __SPEAKERS__;
+  const said = SPEAKERS[(__PAGE_LANGUAGE__)(navigator.language)] || SPEAKERS.en;
   const MESSAGE = "#chat [aria-label*=\\"'s message: \\"], #chat [data-plain-label]";
   const relabel = (msg) => {
     const text = (msg.innerText || msg.textContent || '').replace(/\\s+/g, ' ').trim();
     if (!text) return;  // not rendered yet: its content comes with a later mutation
-    const label = text.length > LONGEST ? text.slice(0, LONGEST - 1).trimEnd() + '…' : text;
+    const start = text.length > LONGEST ? text.slice(0, LONGEST - 1).trimEnd() + '…' : text;
+    const label = (msg.dataset.testid === 'user' ? said.user : said.bot) + start;
     msg.dataset.plainLabel = '';
     if (msg.getAttribute('aria-label') !== label) msg.setAttribute('aria-label', label);
   };
@@ -136,6 +149,12 @@ PLAIN_MESSAGE_LABELS = """<script>
                                          attributes: true, attributeFilter: ['aria-label'] });
 })();
 </script>"""
+_YOU, _REPLY = SCRIPT_KEYS
+_SPEAKERS = {language: {"user": chrome_table(language)[_YOU], "bot": chrome_table(language)[_REPLY]}
+             for language in ("en", "zh-Hans", "zh-Hant")}
+# json.dumps escapes non-ASCII (and so any "</script>"): the strings reach the page as written
+PLAIN_MESSAGE_LABELS = (PLAIN_MESSAGE_LABELS.replace("__SPEAKERS__", json.dumps(_SPEAKERS))
+                        .replace("__PAGE_LANGUAGE__", PAGE_LANGUAGE_JS))
 HEAD = ("<style>@media (max-width: 640px) { .main.fillable.app { padding-top: 8px !important; "
         "padding-left: 8px !important; padding-right: 8px !important; } }</style>"
         + LOCALE_HEAD + ASK_ON_CLICK + COPY_AS_TEXT + PLAIN_MESSAGE_LABELS)
@@ -150,6 +169,12 @@ SIMPLIFIED_JS = """(on) => {
   s.textContent = on ? '.ev-simp { display: block !important; }' : '';
   return [];
 }"""
+# A reader of Simplified Chinese (a page whose labels are Simplified, by their rule:
+# PAGE_LANGUAGE_JS) gets the Simplified copies from the start: on load, the box is ticked and the
+# copies shown; elsewhere the box stays unticked. The reader can untick it.
+SIMPLIFIED_BY_DEFAULT_JS = (
+    "() => { const on = (" + PAGE_LANGUAGE_JS + ")(navigator.language) === 'zh-Hans';\n"
+    "  (" + SIMPLIFIED_JS + ")(on);\n  return [on]; }")
 # Runs after each chat turn instead of Gradio's autoscroll (which shows the end of a long reply):
 # scrolls the chat so that the new exchange starts at its top: the user's question when the whole
 # turn (question, reply, follow-up buttons) fits in the chat, else the reply itself, so that as
@@ -293,6 +318,7 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
             turn.then(None, js=SHOW_NEW_TURN_JS, api_visibility="private")
         clear.click(lambda: ("", []), outputs=[msg, chatbot], api_visibility="undocumented")
         simplified.change(None, inputs=[simplified], outputs=None, js=SIMPLIFIED_JS)
+        demo.load(None, outputs=simplified, js=SIMPLIFIED_BY_DEFAULT_JS, api_visibility="private")
 
         compare_io = {"inputs": [cq, top_k, browser_locale], "outputs": [cards, modes],
                       "js": WITH_LOCALE, "api_visibility": "undocumented"}

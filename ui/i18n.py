@@ -244,6 +244,10 @@ _CHROME_EN: dict[str, str] = {
     "ui_ask": "Ask",
     "ui_show_simplified": "Also show Simplified Chinese (简体)",
     "ui_clear": "Clear chat",
+    # who speaks, before the start of a chat message's text in its screen-reader name
+    # (ui.app's PLAIN_MESSAGE_LABELS)
+    "ui_said_you": "You: ",
+    "ui_said_reply": "Reply: ",
     "ui_more_examples": "More example questions",
     "ui_compare_question": "Question",
     "ui_compare_placeholder": "One question, several candidate answers",
@@ -281,6 +285,8 @@ _CHROME_ZH: dict[str, str] = {
     "ui_ask": "提问",
     "ui_show_simplified": "同时显示简体中文",
     "ui_clear": "清空对话",
+    "ui_said_you": "提问：",
+    "ui_said_reply": "回答：",
     "ui_more_examples": "更多示例问题",
     "ui_compare_question": "问题",
     "ui_compare_placeholder": "一个问题，多个候选回答",
@@ -332,6 +338,19 @@ def language_of_locale(header: str | None) -> str:
     if not (first == "zh" or first.startswith("zh-")):
         return "en"
     return "zh-Hant" if first.split("-")[1:2] in (["tw"], ["hk"], ["mo"], ["hant"]) else "zh-Hans"
+
+
+# The labels that no widget shows but a page script (ui.app's PLAIN_MESSAGE_LABELS) does: in the
+# gr.I18n tables too, so that every locale has them.
+SCRIPT_KEYS = ("ui_said_you", "ui_said_reply")
+
+# language_of_locale's rule in JavaScript, for the page's scripts: a function from a locale
+# (navigator.language) to "en", "zh-Hans" or "zh-Hant" (tests/test_ui_browser.py compares the two).
+PAGE_LANGUAGE_JS = """(locale) => {
+  const lang = String(locale || '').split(',')[0].split(';')[0].trim();
+  if (!/^zh(-|$)/i.test(lang)) return 'en';
+  return /^zh-(tw|hk|mo|hant)(-|$)/i.test(lang) ? 'zh-Hant' : 'zh-Hans';
+}"""
 
 
 def chrome_table(language: str) -> dict[str, str]:

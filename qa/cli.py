@@ -463,6 +463,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         for language, (n, runs) in robustness(engine, items, mode=args.mode).items():
             print(f"\none slip per {language} in-scope question ({n} questions):\n")
             print(table(runs))
+    if args.background:
+        from qa.background import robustness as pasted
+        from qa.background import table as pasted_table
+
+        print("\na background paragraph in front of each question (qa/background.py):\n")
+        print(pasted_table(pasted(engine, items, mode=args.mode)))
     if args.misses:
         for o in result.misses:
             got = ", ".join(h.pair.id for h in o.answer.hits[:3])
@@ -569,6 +575,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--misses", action="store_true", help="list the questions missed at rank 1")
     e.add_argument("--typos", action="store_true",
                    help="also measure one typo per in-scope question (qa/typos.py)")
+    e.add_argument("--background", action="store_true",
+                   help="also measure the questions after a background paragraph "
+                        "(qa/background.py)")
     e.add_argument("--report", metavar="DIR", help="write a Markdown report with plots to DIR")
     e.set_defaults(func=cmd_eval)
 

@@ -73,7 +73,7 @@ LAST_LINE_USED = "only its last line was used"
 # and a space) whose last sentence asks a question of its own (a background paragraph, then
 # "请问:汤道生认为腾讯会和ERP厂商竞争吗?") is searched as that sentence: the background's words
 # otherwise decide the answer, and make an off-topic question look answerable. Dev questions
-# with a background paragraph in front of each (a robustness run, see docs/history.md):
+# with a background paragraph in front of each (`python -m qa eval --split dev --background`):
 # Recall@1 0.639 → 0.708, out-of-scope declined 90 → 162 of 241, in-scope declined 0 → 12 of
 # 518; as written 0.873 → 0.871 (one question), declines unchanged. Counting characters
 # alone at 200: 0.662, 121 (Chinese messages seldom reach it); at 260 with Han counting two:
@@ -308,6 +308,9 @@ class Engine:
                                          *(f"{p.question} {p.answer}" for p in interview.pairs)])
         self._encode_lock = threading.Lock()
         self.index_dir: Path | None = None  # where the indexes are cached (set by create)
+        # a long message is searched as its last sentence when that asks on its own
+        # (focus_question); qa.background measures it with this off
+        self.focus_long_messages = True
         self._corrector = Corrector(self._vocab, "\n".join(
             [*interview.context, *interview.sections,
              *(f"{p.question}\n{p.answer}" for p in interview.pairs)]), "\n".join(
@@ -570,7 +573,8 @@ class Engine:
         # interview's terms is read as the term (qa.typos)
         stripped = {i: strip_markup(cleaned[i][0]) for i in todo}
         # a background paragraph, then the question: the question is what is searched
-        focused = {i: focus_question(stripped[i], self._neutral) for i in todo}
+        focused = {i: focus_question(stripped[i], self._neutral) if self.focus_long_messages
+                   else None for i in todo}
         fixed = {i: self._corrector.correct(focused[i] or stripped[i]) for i in todo}
         # Dense scores are computed in every mode: the confidence uses them even when the ranking
         # is lexical only.

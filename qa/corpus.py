@@ -144,10 +144,11 @@ _SENTENCE = re.compile(r"(?<=[。?!;\uff1f\uff01\uff1b])|(?<=[.!?;])\s+")  # ful
 MIN_SENTENCE_CHARS = 8
 
 
-def sentences(paragraph: str) -> list[str]:
-    """The sentences of a paragraph (Chinese or English), dropping fragments shorter than 8 chars."""
+def sentences(paragraph: str, min_chars: int = MIN_SENTENCE_CHARS) -> list[str]:
+    """The sentences of a paragraph (Chinese or English), dropping fragments shorter than
+    *min_chars* (8: a passage worth indexing; 1 keeps every sentence)."""
     parts = [p.strip() for p in _SENTENCE.split(paragraph)]
-    return [p for p in parts if len(p) >= MIN_SENTENCE_CHARS]
+    return [p for p in parts if len(p) >= min_chars]
 
 
 def _pair_passages(pair_id: str, section: str, question: str, paragraphs: tuple[str, ...],

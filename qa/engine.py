@@ -33,6 +33,7 @@ from qa.corpus import (
     load_front_matter,
     load_translation,
     make_corpus,
+    sentences,
     translation_path,
 )
 from qa.exemplars import ExemplarSet
@@ -40,7 +41,14 @@ from qa.followup import MIN_SUPPORT, SHORT, combine, is_bare, own_words, points_
 from qa.fusion import learned, pair_features, ranks, rrf, weighted
 from qa.parsing import Interview, QAPair, load_interview
 from qa.smalltalk import about_interview, is_small_talk
-from qa.text import detect_language, other_language, query_form, strip_markup, tokenize
+from qa.text import (
+    detect_language,
+    han_chars,
+    other_language,
+    query_form,
+    strip_markup,
+    tokenize,
+)
 from qa.typos import Corrector
 
 log = logging.getLogger(__name__)
@@ -81,8 +89,6 @@ LAST_LINE_USED = "only its last line was used"
 LONG_MESSAGE_CHARS = 200
 # the notice's end when a long message was searched as its last sentence, the question
 LAST_SENTENCE_USED = "only its last sentence, the question, was searched"
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_SENTENCE_END = re.compile(r"(?<=[。？！?!；;])|(?<=[.?!;])\s+")
 # the start of the notice for a question in a language this chatbot does not read
 OTHER_LANGUAGE = "the question looks like"
 # A declined answer whose confidence (the calibrated chance that the top exchange is right) is
@@ -237,9 +243,7 @@ def clean_question(text: str | None, neutral: frozenset[str] = frozenset()
     if len(text) > MAX_QUESTION_CHARS:
         n = len(text)
         last = text.splitlines()[-1].strip()
-        # a question of its own, not "?" or "为什么?", which lean on the text before them
-        if (last.endswith(("?", "？")) and len(last) <= MAX_QUESTION_CHARS
-                and not is_bare(last, neutral) and not points_back(last)):
+        if len(last) <= MAX_QUESTION_CHARS and _asks_on_its_own(last, neutral):
             return last, (
                 f"the question was {n:,} characters long; {LAST_LINE_USED}")
         return text[-MAX_QUESTION_CHARS:].strip(), (
@@ -249,20 +253,23 @@ def clean_question(text: str | None, neutral: frozenset[str] = frozenset()
     return text, None
 
 
+def _asks_on_its_own(sentence: str, neutral: frozenset[str]) -> bool:
+    """Whether *sentence*, the end of a long message, is a question of its own: it ends with a
+    question mark, has words of its own and does not lean on the text before it ("?", "为什么?",
+    "对此你怎么看?"; *neutral*: the interviewee's name forms, so "汤道生怎么看?" leans too)."""
+    return (sentence.endswith(("?", "？")) and not is_bare(sentence, neutral)
+            and not points_back(sentence))
+
+
 def focus_question(text: str, neutral: frozenset[str] = frozenset()) -> str | None:
     """The question of a long message (at least :data:`LONG_MESSAGE_CHARS`, a Han character
-    counting two): its last sentence
-    when that ends with a question mark, has words of its own and does not lean on the text
-    before it ("对此你怎么看?", "他为什么这么说?"; *neutral*: the interviewee's name forms);
+    counting two): its last sentence when that is a question of its own (:func:`_asks_on_its_own`);
     None otherwise (the whole message is searched)."""
-    if len(text) + len(_HAN.findall(text)) < LONG_MESSAGE_CHARS:
+    if len(text) + han_chars(text) < LONG_MESSAGE_CHARS:
         return None
-    parts = [p.strip() for p in _SENTENCE_END.split(text) if p.strip()]
-    if len(parts) < 2:
-        return None
-    last = parts[-1]
-    if last.endswith(("?", "？")) and not is_bare(last, neutral) and not points_back(last):
-        return last
+    parts = sentences(text, min_chars=1)
+    if len(parts) >= 2 and _asks_on_its_own(parts[-1], neutral):
+        return parts[-1]
     return None
 
 

@@ -98,6 +98,11 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text)
 
 
+def han_chars(text: str) -> int:
+    """How many Han characters *text* has."""
+    return len(_CJK.findall(text))
+
+
 def query_form(text: str) -> str:
     """The form of a question that gets embedded: in Simplified script, so a question means the
     same to the model in either script ("那私有雲呢?" and "那私有云呢?" get the same vector and the

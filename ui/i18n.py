@@ -396,7 +396,7 @@ LOCALE_HEAD = """<script>
 (() => {
   const lang = navigator.language || '';
   if (!/^zh(-|$)/i.test(lang) || lang === 'zh-CN' || lang === 'zh-TW') return;
-  const hant = /^zh-(hant|tw|hk|mo)\\b/i.test(lang);
+  const hant = (__PAGE_LANGUAGE__)(lang) === 'zh-Hant';
   const core = [...document.querySelectorAll('link[rel=modulepreload]')].map((l) => l.href)
     .concat(performance.getEntriesByType('resource').map((e) => e.name))
     .find((u) => /\\/assets\\/core-[\\w-]+\\.js$/.test(u));
@@ -407,4 +407,4 @@ LOCALE_HEAD = """<script>
     m.changeLocale(hant ? 'zh-TW' : 'zh-CN');
   }).catch((e) => warn(e));
 })();
-</script>"""
+</script>""".replace("__PAGE_LANGUAGE__", PAGE_LANGUAGE_JS)  # the labels' rule

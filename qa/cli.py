@@ -316,19 +316,26 @@ def _emit(ans, args: argparse.Namespace, engine) -> None:
     else:
         _print_answer(d, next(iter(engine.interview.speakers), ""))
         if ans.reason_code == "about":
-            _print_about(engine, d["language"])
+            _print_about(engine, d["language"], ans.read_as or ans.question)
         sys.stdout.flush()
 
 
-def _print_about(engine, language: str) -> None:
+def _print_about(engine, language: str, question: str) -> None:
     """After a question about the interview itself: the article's head (date, byline), the two
     paragraphs of its introduction (the English edition's for an English question) that say who
     the interviewee is and what it is about, and the topics, one section heading (or, without
-    headings, one question) a line."""
-    from qa.corpus import article_head, lead_summary, topics
+    headings, one question) a line. A question on the head alone (when, by whom: its reason
+    quotes the head) gets only a pointer to the rest."""
+    from qa.corpus import lead_summary, topics
+    from qa.smalltalk import about_kind
 
+    if about_kind(question, engine.speaker_names) == "article" and engine.article_head(language):
+        print(_fill("For what the interview covers, ask \"What is the interview about?\" "
+                    "(\"这篇采访讲了什么?\").", indent="   "))
+        print()
+        return
     if intro := engine.introduction(language):
-        if head := article_head(intro, engine.speaker_names):  # date, byline: when, by whom
+        if head := engine.article_head(language):  # date, byline: when, by whom
             print(_fill(" · ".join(head), indent="  "))
             print()
         print("  From the article's introduction:")
@@ -531,7 +538,11 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("-v", "--verbose", action="store_true", help="log what happens")
 
     p = argparse.ArgumentParser(prog=_prog("python -m qa"), description="Ask the 2019 Yicai interview "
-                                "with 湯道生 (Tencent CSIG) questions.")
+                                "with 湯道生 (Tencent CSIG) questions.",
+                                epilog="Without a command, the arguments are those of `ask`: "
+                                '`python -m qa "腾讯会做ERP吗?"` asks that question, and with no '
+                                "arguments at all the questions come from stdin (at a terminal, a "
+                                "conversation at a prompt).")
     sub = p.add_subparsers(dest="command", required=True)
 
     a = sub.add_parser("ask", parents=[common], help="answer questions")
@@ -606,8 +617,21 @@ def _prog(module: str) -> str:
     return name if name and not name.endswith(".py") and name != "-c" else module
 
 
+def with_command(argv: Sequence[str]) -> list[str]:
+    """*argv* with ``ask`` in front when it names no command: ``ask-tong "腾讯会做ERP吗?"``,
+    ``ask-tong --json …`` and a bare ``ask-tong`` ask, as a user would expect; ``-h`` stays the
+    overview of the commands."""
+    argv = list(argv)
+    if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help")):
+        return argv
+    return ["ask", *argv]
+
+
+COMMANDS = ("ask", "pairs", "build", "eval", "calibrate", "bench")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(with_command(sys.argv[1:] if argv is None else argv))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:

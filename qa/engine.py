@@ -30,6 +30,7 @@ from qa.config import MODES, check_top_k
 from qa.corpus import (
     FrontMatter,
     PairTranslation,
+    article_head,
     load_front_matter,
     load_translation,
     make_corpus,
@@ -40,7 +41,7 @@ from qa.exemplars import ExemplarSet
 from qa.followup import MIN_SUPPORT, SHORT, combine, is_bare, own_words, points_back, refers_back
 from qa.fusion import learned, pair_features, ranks, rrf, weighted
 from qa.parsing import Interview, QAPair, load_interview
-from qa.smalltalk import about_interview, is_small_talk
+from qa.smalltalk import about_interview, about_kind, is_small_talk
 from qa.text import (
     detect_language,
     han_chars,
@@ -53,6 +54,9 @@ from qa.typos import Corrector
 
 log = logging.getLogger(__name__)
 # Why an answer was declined, by ``Answer.reason_code`` (the text is ``Answer.reason``).
+# the reason of a question on the article's head ("When was this interview?", "记者是谁?"), which
+# the head's lines follow: the reply itself
+ARTICLE_HEAD = "It asks about the article itself; its head reads:"
 REASONS = {**DECLINE_REASONS,
            "exemplar": "It is closer to questions known to lie outside this interview than to "
                        "the ones it answers.",
@@ -462,6 +466,11 @@ class Engine:
             return self.front.lead
         return tuple(self.interview.context)
 
+    def article_head(self, language: str = "zh") -> tuple[str, ...]:
+        """The short lines of the introduction before it names the interviewee (the date, the
+        byline: :func:`qa.corpus.article_head`), in *language* as :meth:`introduction` picks."""
+        return article_head(self.introduction(language), self.speaker_names)
+
     def encode_queries(self, questions: Sequence[str]) -> np.ndarray:
         """The questions' dense vectors, each embedded in its :func:`qa.text.query_form`."""
         with self._encode_lock:
@@ -647,15 +656,19 @@ class Engine:
             ))
         # no question on the interview's content: small talk ("你好", "谢谢", "who are you?"), or
         # about the interview itself ("这篇采访讲了什么?", "Who is Dowson Tong?")
-        aside = ("chat" if is_small_talk(q)
-                 else "about" if about_interview(q, self.speaker_names) else None)
+        about = None if is_small_talk(q) else about_kind(q, self.speaker_names)
+        aside = "chat" if is_small_talk(q) else "about" if about else None
         if aside:
             answered, confidence = False, 0.0
         code = aside or _decline_reason(q, feats, answered, mode, cal, self.latest_year)
+        reason = REASONS.get(code or "")
+        language = detect_language(q)
+        if about == "article" and (head := self.article_head(language)):  # the answer itself
+            reason = f"{ARTICLE_HEAD} {' · '.join(head)}"
         return Answer(question=q, answered=answered,
-                      confidence=confidence, hits=tuple(hits), language=detect_language(q),
+                      confidence=confidence, hits=tuple(hits), language=language,
                       notice=notice, mode=mode, features=feats,
-                      reason=REASONS.get(code or ""), reason_code=code,
+                      reason=reason, reason_code=code,
                       unsure=(not answered and code is None
                               and confidence >= UNSURE_SHARE * cal.threshold))
 

@@ -80,8 +80,8 @@ def is_small_talk(question: str | None) -> bool:
 # introduction answers it, not one of the interviewee's answers. On fold()ed text; {name} is
 # filled with the interviewee's names (about_interview).
 _PIECE = r"(?:这篇|这个|这次|本次|本篇|该|那篇)?(?:采访|访谈|专访|文章|报道)"
-_ABOUT = (
-    r"(?:那么?|请问|所以|so |and |then |ok so )?(?:"
+_LEAD = r"(?:那么?|请问|所以|so |and |then |ok so )?"
+_SUMMARY = (
     rf"{_PIECE}(?:主要|都|一共)?(?:讲|说|谈|聊|写|涉及|涵盖|包括|包含)了?(?:些)?"
     r"(?:什么|啥|哪些)(?:内容|话题|主题|事情?|方面)?"
     rf"|{_PIECE}的?(?:主要)?(?:内容|话题|主题|重点|要点|大意|概要)(?:是(?:什么|啥)|有哪些|有什么)?"
@@ -98,8 +98,10 @@ _ABOUT = (
     r"|sentences?|paragraphs?|lines?|words)| briefly| for me)*+"
     r"|what are (?:the|this) (?:interview|article)'?s? (?:main )?(?:points|topics|takeaways)"
     r"|what can i ask(?: about| you)?"
-    # when, by whom and where the article was published, its title: the article's head
-    rf"|{_PIECE}(?:是|于|在)?(?:发表|发布|刊登|刊出|进行|做|写)?(?:于|在)?"
+)
+# when, by whom and where the article was published, its title: the article's head answers it
+_ARTICLE = (
+    rf"{_PIECE}(?:是|于|在)?(?:发表|发布|刊登|刊出|进行|做|写)?(?:于|在)?"
     r"(?:什么时候|何时|哪天|哪一天|哪年|哪一年|几时|几号|什么时间|什么日期)"
     r"(?:的|发表的|发布的|刊登的|进行的|做的|写的)?"
     rf"|{_PIECE}的?(?:日期|发表时间|发布时间|作者|记者|出处|来源|标题|题目)"
@@ -118,43 +120,56 @@ _ABOUT = (
     r" (?:published|ran|did|conducted|is|was) (?:the|this) (?:interview|article)(?: from| in)?"
     r"|where (?:was|is) (?:the|this) (?:interview|article) (?:published|from)"
     r"|what(?:'s| is| was) the (?:title|headline) of (?:the|this) (?:interview|article)"
-    r"|{who})"
+    r"|(?:是)?(?:谁|哪个记者|哪位记者|哪家媒体|哪个媒体)(?:采访|专访)了?(?:{name}|他)"
+    r"|who interviewed (?:mr )?(?:{name}|him)"
+    r"|(?:{name})(?:是)?(?:被)?(?:谁|哪个记者|哪家媒体)(?:采访|专访)的"  # before "汤道生是谁"
 )
 _WHO = (
-    r"(?:{name})(?:是)?(?:被)?(?:谁|哪个记者|哪家媒体)(?:采访|专访)的"  # before "汤道生是谁"
-    r"|(?:{name})(?:先生|总)?(?:是谁|是(?:什么|哪个|怎样的)人|是做什么的|是干什么的"
+    r"(?:{name})(?:先生|总)?(?:是谁|是(?:什么|哪个|怎样的)人|是做什么的|是干什么的"
     r"|的(?:简介|背景|履历)(?:是(?:什么|啥|怎样的)|如何)?)"
     r"|谁是(?:{name})|介绍(?:一下)?(?:{name})"
     r"|who(?:'s| is| was) (?:mr )?(?:{name})|tell me about (?:mr )?(?:{name})"
     r"|who (?:is|was) (?:the )?interview(?:ee|ed)"
-    r"|(?:是)?(?:谁|哪个记者|哪位记者|哪家媒体|哪个媒体)(?:采访|专访)了?(?:{name}|他)"
-    r"|who interviewed (?:mr )?(?:{name}|him)"
 )
 
 
 @functools.lru_cache(maxsize=8)
-def _about(names: tuple[str, ...]) -> re.Pattern:
+def _about(names: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern]:
+    """The patterns of a question on the article's head (when, by whom, where, its title) and of
+    any other question about the interview itself, for the interviewee's *names*."""
     forms = sorted(name_forms(names), key=len, reverse=True)  # "dowson tong" before "tong"
     name = "|".join(re.escape(n) for n in forms) or r"(?!x)x"
-    return re.compile(rf"(?:{_ABOUT.format(who=_WHO.format(name=name))})(?![a-z]){_TAIL}")
+    article = _ARTICLE.format(name=name)
+    rest = f"{_SUMMARY}|{_WHO.format(name=name)}"
+    return tuple(re.compile(rf"{_LEAD}(?:{alt})(?![a-z]){_TAIL}") for alt in (article, rest))
 
 
 def about_interview(question: str | None, names: tuple[str, ...] = ()) -> bool:
-    """Whether *question* asks what the interview is about, for a summary, what one can ask, or
-    who the interviewee is (*names*: the interviewee's names, e.g. "湯道生", "Dowson Tong", in
-    the forms :func:`qa.text.name_forms` gives): "这篇采访讲了什么?", "Summarize the interview",
-    "汤道生是谁?", "Who is Dowson Tong?". A greeting may come with it ("你好,这篇采访讲了
-    什么?"); anything else makes it a question on the interview's content."""
-    about = _about(tuple(names))
+    """Whether *question* asks what the interview is about, for a summary, what one can ask, who
+    the interviewee is, or when, by whom and where the article was published (*names*: the
+    interviewee's names, e.g. "湯道生", "Dowson Tong", in the forms :func:`qa.text.name_forms`
+    gives): "这篇采访讲了什么?", "Summarize the interview", "汤道生是谁?", "Who is Dowson Tong?",
+    "When was this interview?". A greeting may come with it ("你好,这篇采访讲了什么?"); anything
+    else makes it a question on the interview's content."""
+    return about_kind(question, names) is not None
+
+
+def about_kind(question: str | None, names: tuple[str, ...] = ()) -> str | None:
+    """``"article"`` when *question* only asks when, by whom or where the article was published,
+    or its title (the article's head answers it: "When was this interview?", "记者是谁?");
+    ``"interview"`` for any other question about the interview itself (:func:`about_interview`);
+    None for a question on its content."""
+    article, rest = _about(tuple(names))
     text = re.sub(r"\b(mrs?|ms|dr)\.", r"\1", fold(question or ""))  # "Mr." is no full stop
     parts = [p.strip() for p in _SPLIT.split(text) if p.strip()]
-    found = False
+    kinds = set()
     for part in parts:
         at = 0
         while at < len(part):
-            m = about.match(part, at) or _ONE.match(part, at)
+            m = article.match(part, at) or rest.match(part, at) or _ONE.match(part, at)
             if not m or m.end() == at:
-                return False
-            found = found or m.re is about
+                return None
+            if m.re is not _ONE:
+                kinds.add("article" if m.re is article else "interview")
             at = m.end()
-    return found
+    return None if not kinds else "article" if kinds == {"article"} else "interview"

@@ -51,6 +51,29 @@ def test_acceptance_erp_question_from_stdin():
     assert answer["hits"][0]["answer"].startswith(ERP_ANSWER)
 
 
+def test_a_question_without_a_command_is_asked():
+    got = run_qa("--json", "腾讯会自己做ERP吗")  # `ask-tong --json "..."`, no `ask`
+    assert got.returncode == 0, got.stderr
+    (answer,) = json_lines(got.stdout)
+    assert answer["hits"][0]["answer"].startswith(ERP_ANSWER)
+    bare = run_qa(stdin="腾讯会自己做ERP吗\n")  # `ask-tong < questions.txt`
+    assert bare.returncode == 0 and ERP_ANSWER in bare.stdout, bare.stderr
+    overview = run_qa("--help", timeout=60)
+    assert overview.returncode == 0 and "Without a command" in overview.stdout
+
+
+def test_the_commands_without_ask_in_front_are_the_parsers():
+    import argparse
+
+    from qa.cli import COMMANDS, build_parser, with_command
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(COMMANDS) == set(sub.choices)
+    assert with_command(["pairs", "--json"]) == ["pairs", "--json"]
+    assert with_command(["askme"]) == ["ask", "askme"] and with_command([]) == ["ask"]
+    assert with_command(["-h"]) == ["-h"]
+
+
 def test_stdin_gives_one_json_object_per_line_in_order():
     questions = ["腾讯会自己做ERP吗", "What does Tencent look for when it hires talent?",
                  "騰訊雲現在是不是在虧錢?", "   ", "CSIG 的 to B 战略 <script>alert(1)</script>"]

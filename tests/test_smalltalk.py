@@ -3,7 +3,7 @@ the engine and the app answer it with what the chatbot is for."""
 
 import pytest
 
-from qa.smalltalk import about_interview, is_small_talk
+from qa.smalltalk import about_interview, about_kind, is_small_talk
 
 
 @pytest.mark.parametrize("text", [
@@ -131,6 +131,36 @@ def test_questions_about_the_interview_itself(text):
 ])
 def test_questions_on_the_content_are_not_about_the_interview(text):
     assert not about_interview(text, NAMES)
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("When was this interview?", "article"), ("记者是谁?", "article"),
+    ("這篇訪談是什麼時候的?", "article"), ("汤道生是谁采访的?", "article"),
+    ("Which newspaper published the interview?", "article"), ("你好,作者是谁?", "article"),
+    ("这篇采访讲了什么?", "interview"), ("Who is Dowson Tong?", "interview"),
+    ("这篇采访讲了什么?作者是谁?", "interview"),  # more than the head: the whole about reply
+    ("汤道生怎么看中台?", None), ("你好", None),
+])
+def test_a_question_on_the_articles_head_alone_is_told_apart(text, kind):
+    assert about_kind(text, NAMES) == kind
+
+
+def test_the_engine_answers_a_question_on_the_articles_head_with_the_head(real_engine, capsys):
+    from types import SimpleNamespace
+
+    from qa.cli import _emit
+
+    when = real_engine.ask("When was this interview?")
+    assert when.reason_code == "about" and not when.answered
+    assert "22.05.2019" in when.reason and "By Liu Jia | Yicai" in when.reason  # the English head
+    who = real_engine.ask("这篇采访的记者是谁?")
+    assert "作者 | 第一財經 劉佳" in who.reason and "By Liu Jia" not in who.reason
+    _emit(when, SimpleNamespace(json=False), real_engine)
+    out = capsys.readouterr().out
+    assert "By Liu Jia | Yicai" in out and "What is the interview about?" in out
+    assert "took charge of the Cloud and Smart Industries Group" not in out  # no whole lead
+    summary = real_engine.ask("这篇采访讲了什么?")
+    assert "22.05.2019" not in summary.reason  # the general reason; the reply shows the lead
 
 
 def test_who_is_needs_the_interviewees_names():

@@ -809,3 +809,121 @@ def test_a_long_message_is_shown_by_its_start_and_its_end():
     """The engine answers a long message's end, so the bubble shows it as well as the start."""
     bubble = render.user_bubble("开头" + "中" * 2000 + "结尾的问题?")
     assert "开头" in bubble and "结尾的问题? (共 2,008 个字符)" in bubble
+
+
+# -- a Simplified reader, a copy, of Browse and the about reply ----------------------------------
+class SimplifiedCopies(HTMLParser):
+    """The text of each Simplified copy in some HTML (a ``div.ev-simp``, which the "also show
+    Simplified" box shows), without its label."""
+
+    def __init__(self, html_: str) -> None:
+        super().__init__()
+        self.copies: list[str] = []
+        self.depth = 0  # open elements inside the current copy
+        self.feed(html_)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth:
+            self.depth += 1
+        elif tag == "div" and "ev-simp" in (dict(attrs).get("class") or "").split():
+            self.depth = 1
+            self.copies.append("")
+
+    def handle_endtag(self, tag):
+        self.depth = max(0, self.depth - 1)
+
+    def handle_data(self, data):
+        if self.depth:
+            self.copies[-1] += data
+
+
+def _simplified_copies(html_: str) -> list[str]:
+    return [c.removeprefix("简体中文") for c in SimplifiedCopies(html_).copies]
+
+
+def _simplified_titles(html_: str) -> list[str]:
+    return [html.unescape(s) for s in re.findall(
+        r'<span class="ev-simp sec-simp" lang="zh-Hans">([^<]*)</span>', html_)]
+
+
+@pytest.mark.parametrize("language", ["zh-Hans", "zh-Hant", "en"])
+def test_browse_has_the_simplified_copy_the_answers_have(handlers, engine, language):
+    """Browse, on every page, keeps the verbatim Traditional text and adds the Simplified copy
+    that the "also show Simplified" box shows (as under an answer, labelled 简体中文): the
+    introduction, each exchange, and the section titles in the contents and the headings."""
+    page = handlers.browse(language)
+    interview = engine.interview
+    for pair in interview.pairs:  # verbatim, then its Simplified copy
+        assert escape(pair.answer_paragraphs[0]) in page
+    copies = _simplified_copies(page)
+    assert len(copies) == 1 + len(interview.pairs)  # the introduction, each exchange
+    assert copies[0] == "".join(to_simplified(p) for p in interview.context)
+    assert "汤道生执掌云与智慧产业事业群" in copies[0]
+    for pair, copy in zip(interview.pairs, copies[1:], strict=True):
+        assert to_simplified(pair.question) in copy
+        assert all(to_simplified(p) in copy for p in pair.answer_paragraphs)
+        assert "汤道生:" in copy and f"{to_simplified(pair.asker)}:" in copy
+    simplified = [to_simplified(s) for s in interview.sections]
+    assert _simplified_titles(page.split('<ol class="toc">')[1].split("</ol>")[0]) == simplified
+    headings = re.findall(r'<h3 class="b-sec"[^>]*>(.*?)</h3>', page)
+    assert [_simplified_titles(h) for h in headings] == [
+        [to_simplified(p.section)] for p in interview.section_starts()]
+
+
+def test_an_answers_section_heading_has_its_simplified_script(engine):
+    h = Handlers(lambda: Answering(engine))
+    reply = h.respond("腾讯会自己做ERP吗", [])[1][-1]["content"]
+    head = re.search(r'<div class="reply-head no-copy">(.*?)</div>', reply).group(1)
+    pair = engine.interview.by_id(render.pair_of(reply))
+    assert escape(pair.section) in head and _simplified_titles(head) == [
+        to_simplified(pair.section)]
+
+
+@pytest.mark.parametrize("question,language", [
+    ("这篇采访讲了什么?", "zh-Hans"), ("這篇採訪講了什麼?", "zh-Hant"),
+    ("What is this interview about?", "en")])
+def test_the_about_reply_has_a_simplified_copy_and_copies_its_content_only(
+        handlers, engine, question, language):
+    """The about reply: the article's head and introduction verbatim, then their Simplified copy
+    (a Chinese introduction; an English question gets the English edition's, which has none);
+    each topic with its Simplified title. A copy of it has the content, not the app's words on
+    what the chatbot does or how to use the list."""
+    from ui.i18n import table
+
+    reply = handlers.respond(question, [])[1][-1]["content"]
+    assert "about-lead" in reply
+    copies = _simplified_copies(reply)
+    if language == "en":
+        assert copies == []
+    else:
+        assert len(copies) == 2  # the head and the lead; the whole introduction, folded
+        assert copies[0].startswith("22.05.2019 · 本文字数") and "作者 | 第一财经 刘佳" in copies[0]
+        assert "汤道生执掌云与智慧产业事业群" in copies[0]
+        assert copies[1] == "".join(to_simplified(p) for p in engine.interview.context)
+    assert _simplified_titles(reply) == [to_simplified(s) for s in engine.interview.sections]
+    text = Copied(reply).text
+    strings = table(language)
+    for words in (strings["about_intro"], "click one", "点击", "點擊", "p01"):
+        assert words not in text, words
+    assert strings["topics"] in text and engine.interview.sections[0] in text
+    assert "22.05.2019" in text or language == "en"
+
+
+def test_a_copied_english_answer_labels_who_speaks_in_english(engine):
+    """A copy of the reply to an English question names the speakers in English: above the
+    verbatim text (with the article's own labels after them, as shown) and above the English
+    edition (labels that only the copy has)."""
+    h = Handlers(lambda: Answering(engine))
+    reply = h.respond("Will Tencent build its own ERP?", [])[1][-1]["content"]
+    pair = engine.interview.by_id(render.pair_of(reply))
+    english = engine.translation[pair.id]
+    lines = Copied(reply).text.split("\n")
+    assert lines[:2] == ["Interviewer (提問)", pair.question]
+    assert lines[2:4] == ["Dowson Tong (湯道生)", pair.answer_paragraphs[0]]
+    at = lines.index(english.question)
+    assert lines[at - 1] == "Interviewer" and lines[at + 1] == "Dowson Tong"
+    assert lines[at + 2] == english.answer_paragraphs[0]
+    # a Chinese question keeps the article's own labels, and no English ones
+    zh = Copied(h.respond("腾讯会自己做ERP吗", [])[1][-1]["content"]).text
+    assert zh.startswith("提問\n") and "\n湯道生\n" in zh and "Dowson Tong" not in zh

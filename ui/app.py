@@ -72,14 +72,16 @@ ASK_ON_CLICK = """<script>
 # after Gradio's own copy (which shows its "copied" mark), the reply as a quotation replaces it:
 # its text as shown (what is folded or hidden, such as the Simplified copy when off, is left
 # out, as on the screen), without the app's own words (``no-copy``: badge, ids, labels, notes,
-# runners-up) and with the attribution that only a copy has (``copy-only``); a folded repeat of
-# the answer above (``copy-open``) is copied as if open (ui.render marks them). innerText skips
-# what is not displayed, so those classes are restyled, and the repeat opened, only while the
-# text is read: synchronously, so the page never paints that state.
+# runners-up) and with what only a copy has (``copy-only``: the attribution, the English
+# edition's speaker labels); a folded repeat of the answer above (``copy-open``) is copied as if
+# open (ui.render marks them); speaker labels as written ("Interviewer", not the page's small
+# capitals). innerText skips what is not displayed and writes text-transform, so those classes are
+# restyled, and the repeat opened, only while the text is read: synchronously, so the page never
+# paints that state.
 COPY_AS_TEXT = """<script>
 (() => {
   const quoting = '.no-copy { display: none !important; } '
-    + '.copy-only { display: block !important; }';
+    + '.copy-only { display: block !important; } .who { text-transform: none !important; }';
   const quotation = (msg) => {
     const style = document.createElement('style');
     style.textContent = quoting;
@@ -109,28 +111,59 @@ COPY_AS_TEXT = """<script>
 })();
 </script>"""
 # Gradio names each chat message for screen readers "bot's message: " + its content, which in this
-# app is HTML: thousands of characters of markup read out. Each such aria-label is replaced by the
-# start of the message's text as shown (innerText: what is hidden, such as the Simplified copy
-# when off, is left out), whitespace collapsed, after who speaks in the page's language ("You: ",
-# "Reply: "; SPEAKERS, from the labels' tables, by the labels' rule: PAGE_LANGUAGE_JS); again
-# whenever Gradio sets it anew or the message changes (data-plain-label marks a message already
-# relabelled). Gradio has no option for it.
+# app is HTML: thousands of characters of markup read out. Each such aria-label is replaced by
+# who speaks in the page's language ("You: ", "Reply: "; SPEAKERS, from the labels' tables, by the
+# labels' rule: PAGE_LANGUAGE_JS), then what the message says as shown (innerText: what is hidden,
+# such as the Simplified copy when off, is left out), whitespace collapsed: for an answer, the
+# question it answers and the start of the answer, in the page's language when the reply shows
+# it (the English edition, the Simplified copy; lang attributes say which is which), else
+# verbatim; for another reply, the start of its text after its head (ui.render's ``reply-head``:
+# badge, section, id); then the reply's confidence, in the page's language, not first. Again
+# whenever Gradio sets it anew, the message changes or the Simplified copies are shown or hidden
+# (data-plain-label marks a message already relabelled). Gradio has no option for it.
 PLAIN_MESSAGE_LABELS = """<script>
 (() => {
-  const LONGEST = 120;  // of the text, after who speaks
+  const LONGEST = 120, QUESTION = 60, ANSWER = 80;  // characters of the text, after who speaks
   const SPEAKERS = __SPEAKERS__;
-  const said = SPEAKERS[(__PAGE_LANGUAGE__)(navigator.language)] || SPEAKERS.en;
+  const language = (__PAGE_LANGUAGE__)(navigator.language);
+  const said = SPEAKERS[language] || SPEAKERS.en;
   const MESSAGE = "#chat [aria-label*=\\"'s message: \\"], #chat [data-plain-label]";
+  const plain = (e) => (e ? e.innerText || e.textContent || '' : '').replace(/\\s+/g, ' ').trim();
+  // text in at most n characters; a cut inside a Latin word backs off to the space before it,
+  // unless that drops a third of the room (as ui.render's _short)
+  const cut = (text, n) => {
+    if (text.length <= n) return text;
+    let start = text.slice(0, n - 1);
+    const space = start.lastIndexOf(' ');
+    if (/\\w/.test(text[n - 1]) && /\\w$/.test(start) && space >= (n - 1) * 2 / 3) {
+      start = start.slice(0, space);
+    }
+    return start.replace(/[\\s,;:]+$/, '') + '…';
+  };
+  // what a reader sees (not a folded English edition, not the Simplified copy when off)
+  const seen = (e) => (e.checkVisibility ? e.checkVisibility() : e.getClientRects().length > 0);
+  // the shown part of an answer in the page's language, else the first shown (verbatim)
+  const part = (msg, selector) => {
+    const shown = [...msg.querySelectorAll(selector)].filter(seen);
+    return shown.find((e) => (e.closest('[lang]') || {}).lang === language) || shown[0];
+  };
   const relabel = (msg) => {
-    const text = (msg.innerText || msg.textContent || '').replace(/\\s+/g, ' ').trim();
+    const text = plain(msg);
     if (!text) return;  // not rendered yet: its content comes with a later mutation
-    const start = text.length > LONGEST ? text.slice(0, LONGEST - 1).trimEnd() + '…' : text;
-    const label = (msg.dataset.testid === 'user' ? said.user : said.bot) + start;
+    const question = part(msg, '.ev-q'), answer = part(msg, '.ev-a');
+    const head = plain(msg.querySelector('.reply-head'));
+    const says = question && answer
+      ? cut(plain(question), QUESTION) + ' ' + cut(plain(answer), ANSWER)
+      : cut(text.startsWith(head) ? text.slice(head.length).trim() : text, LONGEST);
+    const pct = (plain(msg.querySelector('.conf')).match(/\\d+/) || [])[0];
+    const label = (msg.dataset.testid === 'user' ? said.user : said.bot) + says
+      + (pct ? said.confidence.replace('{pct}', pct) : '');
     msg.dataset.plainLabel = '';
     if (msg.getAttribute('aria-label') !== label) msg.setAttribute('aria-label', label);
   };
   const messagesIn = (record) => {
     const node = record.target.nodeType === 1 ? record.target : record.target.parentElement;
+    if (node && node.id === 'simp-style') return new Set(document.querySelectorAll(MESSAGE));
     const found = new Set();
     const own = node && node.closest(MESSAGE);
     if (own) found.add(own);
@@ -149,8 +182,9 @@ PLAIN_MESSAGE_LABELS = """<script>
                                          attributes: true, attributeFilter: ['aria-label'] });
 })();
 </script>"""
-_YOU, _REPLY = SCRIPT_KEYS
-_SPEAKERS = {language: {"user": chrome_table(language)[_YOU], "bot": chrome_table(language)[_REPLY]}
+_YOU, _REPLY, _CONFIDENCE = SCRIPT_KEYS
+_SPEAKERS = {language: {"user": chrome_table(language)[_YOU], "bot": chrome_table(language)[_REPLY],
+                        "confidence": chrome_table(language)[_CONFIDENCE]}
              for language in ("en", "zh-Hans", "zh-Hant")}
 # json.dumps escapes non-ASCII (and so any "</script>"): the strings reach the page as written
 PLAIN_MESSAGE_LABELS = (PLAIN_MESSAGE_LABELS.replace("__SPEAKERS__", json.dumps(_SPEAKERS))
@@ -175,6 +209,12 @@ SIMPLIFIED_JS = """(on) => {
 SIMPLIFIED_BY_DEFAULT_JS = (
     "() => { const on = (" + PAGE_LANGUAGE_JS + ")(navigator.language) === 'zh-Hans';\n"
     "  (" + SIMPLIFIED_JS + ")(on);\n  return [on]; }")
+# On a phone the Compare tab's modes stack one under another, four lists as long as the cards are
+# tall, more than half of the tab: there their accordion starts folded (the stylesheet's phone
+# width), the cards (ranks, answer snippets) showing; a wider screen shows the modes side by side
+# from the start. The update is the one a Python function returning gr.Accordion(open=...) sends.
+FOLD_ON_PHONE_JS = """() => [{ __type__: 'update',
+  open: !window.matchMedia('(max-width: 640px)').matches }]"""
 # Runs after each chat turn instead of Gradio's autoscroll (which shows the end of a long reply):
 # scrolls the chat so that the new exchange starts at its top: the user's question when the whole
 # turn (question, reply, follow-up buttons) fits in the chat, else the reply itself, so that as
@@ -296,9 +336,10 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
                 gr.Markdown(i18n("ui_compare_heading"))
                 gr.Markdown(i18n("ui_compare_legend"), elem_classes="legend")
                 cards = gr.HTML(elem_id="compare-cards")
-                gr.Markdown(i18n("ui_modes_heading"))
-                gr.Markdown(i18n("ui_modes_legend"), elem_classes="legend")
-                modes = gr.HTML(elem_id="compare-modes")
+                # folded on a phone, where the modes stack (FOLD_ON_PHONE_JS)
+                with gr.Accordion(i18n("ui_modes_heading"), elem_id="modes-fold") as modes_fold:
+                    gr.Markdown(i18n("ui_modes_legend"), elem_classes="legend")
+                    modes = gr.HTML(elem_id="compare-modes")
             with gr.Tab(i18n("ui_tab_browse"), id="browse", elem_id="tab-browse") as browse_tab:
                 browse = gr.HTML(elem_id="browse")
                 # the browser's language (navigator.language, which the labels follow), filled
@@ -319,6 +360,7 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
         clear.click(lambda: ("", []), outputs=[msg, chatbot], api_visibility="undocumented")
         simplified.change(None, inputs=[simplified], outputs=None, js=SIMPLIFIED_JS)
         demo.load(None, outputs=simplified, js=SIMPLIFIED_BY_DEFAULT_JS, api_visibility="private")
+        demo.load(None, outputs=modes_fold, js=FOLD_ON_PHONE_JS, api_visibility="private")
 
         compare_io = {"inputs": [cq, top_k, browser_locale], "outputs": [cards, modes],
                       "js": WITH_LOCALE, "api_visibility": "undocumented"}

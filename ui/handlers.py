@@ -99,6 +99,8 @@ class Handlers:
         (:attr:`~qa.engine.Answer.anchor`)."""
         answer = self.engine.ask(text, top_k=DEFAULT_TOP_K, previous=previous)
         speaker = self.page().speaker
+        # "Dowson Tong" of "Dowson Tong (Tang Daosheng)", for an English question
+        english = next(iter(split_names(self.engine.front.speakers)), "")
         # a cleaned question (at most MAX_QUESTION_CHARS), or the one before small talk
         anchor = answer.anchor_after(previous) or None
         if answer.answered:
@@ -106,7 +108,8 @@ class Handlers:
                     "content": render.answer_reply(
                         answer, self.threshold, speaker,
                         repeat=answer.hits[0].pair.id == shown,
-                        quoted=self.page().text("quoted", answer.language))}, anchor
+                        quoted=self.page().text("quoted", answer.language),
+                        speaker_en=english)}, anchor
         if answer.reason_code == "about":  # the article's introduction and the topics
             e = self.engine
             return {"role": "assistant",
@@ -118,8 +121,6 @@ class Handlers:
             # and the starters, rather than "not covered" with unrelated exchanges
             return {"role": "assistant", "content": render.context_reply(answer),
                     "options": [{"value": q, "label": q} for q in self.page().starters]}, anchor
-        # "Dowson Tong" of "Dowson Tong (Tang Daosheng)", for an English question
-        english = next(iter(split_names(self.engine.front.speakers)), "")
         return {"role": "assistant",
                 "content": render.abstain_reply(answer, self.threshold, speaker, english)}, anchor
 

@@ -43,8 +43,10 @@ _ZH: dict[str, str] = {
     "answer": "回答",
     "english_edition": "英文版",
     "introduction": "导读",
-    "topics": "访谈的话题（点击一个，即提出该部分记者的第一个问题）：",
-    "questions_asked": "记者问过的问题（点击一个即可查看回答）：",
+    "topics": "访谈的话题：",
+    "topics_how": "点击一个，即提出该部分记者的第一个问题。",
+    "questions_asked": "记者问过的问题：",
+    "questions_asked_how": "点击一个即可查看回答。",
     "about_intro": "这里引用的是受访者自己的回答；受访者是谁、访谈谈了什么，写在文章的导读里，摘录如下。",
     "about_no_intro": "这里引用的是受访者自己的回答；这次访谈没有导读，下面是它谈到的内容。",
     "reason_about": "这个问题问的是访谈本身（谈了什么、采访了谁），回答它的是文章的导读，而不是受访者的某个回答；“提问”页会列出导读和话题。",
@@ -120,9 +122,11 @@ _EN: dict[str, str] = {
     "answer": "Answer",
     "english_edition": "English edition",
     "introduction": "Introduction (導讀)",
-    "topics": "The interview's topics (click one to ask the interviewer's first question "
-              "under it):",
-    "questions_asked": "The questions the interviewer asked (click one to read its answer):",
+    "topics": "The interview's topics:",
+    # how to use the list (a copy of the reply leaves it out)
+    "topics_how": "click one to ask the interviewer's first question under it.",
+    "questions_asked": "The questions the interviewer asked:",
+    "questions_asked_how": "click one to read its answer.",
     "about_intro": "This chatbot quotes the interviewee's own answers; who was interviewed and "
                    "what the interview covers is in the article's introduction, quoted below.",
     "about_no_intro": "This chatbot quotes the interviewee's own answers; the interview has no "
@@ -248,6 +252,7 @@ _CHROME_EN: dict[str, str] = {
     # (ui.app's PLAIN_MESSAGE_LABELS)
     "ui_said_you": "You: ",
     "ui_said_reply": "Reply: ",
+    "ui_said_confidence": " ({pct}% confidence)",  # after what the reply says
     "ui_more_examples": "More example questions",
     "ui_compare_question": "Question",
     "ui_compare_placeholder": "One question, several candidate answers",
@@ -261,7 +266,7 @@ _CHROME_EN: dict[str, str] = {
         "passage · **lexical**: BM25 over shared words · **latent terms**: the model's weighted "
         "vocabulary overlap · **#n**: where that signal alone would rank this exchange (\"no "
         "match\": that signal found nothing of the question in it)"),
-    "ui_modes_heading": "### The same question under each retrieval mode",
+    "ui_modes_heading": "The same question under each retrieval mode",  # a fold's label
     "ui_modes_legend": (
         "**▲n / ▼n**: n places higher or lower than under hybrid · **new**: not in hybrid's top k "
         "· a faded cell scored 0 under that mode (nothing in common with the question; the zeros "
@@ -287,6 +292,7 @@ _CHROME_ZH: dict[str, str] = {
     "ui_clear": "清空对话",
     "ui_said_you": "提问：",
     "ui_said_reply": "回答：",
+    "ui_said_confidence": "（置信度 {pct}%）",
     "ui_more_examples": "更多示例问题",
     "ui_compare_question": "问题",
     "ui_compare_placeholder": "一个问题，多个候选回答",
@@ -300,7 +306,7 @@ _CHROME_ZH: dict[str, str] = {
         " · **词汇**（lexical）：按共同词语计算的 BM25"
         " · **潜在词项**（latent terms）：模型加权词表的重合程度"
         " · **#n**：只看这一项时该问答的排名（“无匹配”/“no match”：这一项在其中找不到问题的任何内容）"),
-    "ui_modes_heading": "### 同一问题在各检索模式下的排名",
+    "ui_modes_heading": "同一问题在各检索模式下的排名",
     "ui_modes_legend": (
         "**▲n / ▼n**：比混合检索（hybrid）高或低 n 位 · **新**（new）：不在混合检索的前 k 条之内"
         " · 颜色变淡的格子表示在该模式下得 0 分（与问题毫无共同之处；得 0 分的按稠密得分排序）"
@@ -342,7 +348,7 @@ def language_of_locale(header: str | None) -> str:
 
 # The labels that no widget shows but a page script (ui.app's PLAIN_MESSAGE_LABELS) does: in the
 # gr.I18n tables too, so that every locale has them.
-SCRIPT_KEYS = ("ui_said_you", "ui_said_reply")
+SCRIPT_KEYS = ("ui_said_you", "ui_said_reply", "ui_said_confidence")
 
 # language_of_locale's rule in JavaScript, for the page's scripts: a function from a locale
 # (navigator.language) to "en", "zh-Hans" or "zh-Hant" (tests/test_ui_browser.py compares the two).

@@ -7,9 +7,16 @@ as one HTML block. Class names are styled by ``ui/style.css``.
 
 A chat reply's copy button copies a quotation, not the app's own words: ``no-copy`` marks what a
 copy leaves out (the badge, ids, section heading, labels, notes, explanations, runners-up),
-``copy-only`` what only a copy has (the attribution line, hidden on the page), and a folded
-``copy-open`` part is copied as if open; the page's ``ui.app.COPY_AS_TEXT`` script reads the
-reply's text that way (Gradio's sanitiser drops ``data-*`` attributes, so classes carry it).
+``copy-only`` what only a copy has (the attribution line and the English edition's speaker
+labels, hidden on the page), and a folded ``copy-open`` part is copied as if open; the page's
+``ui.app.COPY_AS_TEXT`` script reads the reply's text that way (Gradio's sanitiser drops ``data-*``
+attributes, so classes carry it).
+
+The interview's text is Traditional and stays verbatim; beside it, wherever it is shown (answers,
+Browse, the reply about the interview), goes its Simplified script, hidden until the page's "also
+show Simplified" box shows it (``ev-simp``, ``ui.app.SIMPLIFIED_JS``): a block of text as a copy
+under it labelled 简体中文 (:func:`_simplified_copy`), a title (a section heading, a listed topic)
+on a line under it (:func:`_simplified_title`), as an English title is.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from qa.engine import (
 )
 from qa.evidence import Evidence, TextEvidence, escape, explain, render_marked, render_paragraphs
 from qa.fusion import signal_rank
-from qa.parsing import Interview
+from qa.parsing import Interview, QAPair
 from qa.text import detect_language, strip_markup, to_simplified, to_traditional
 from ui.i18n import reason as localised_reason
 from ui.i18n import t
@@ -52,6 +59,47 @@ def _asker(pair_asker: str, language: str = "en") -> str:
     if language != "en":  # the article's own label (提問) says it already
         return escape(pair_asker) if pair_asker else label
     return f"{label} ({escape(pair_asker)})" if pair_asker else label
+
+
+def _answerer(speaker: str, speaker_en: str = "", language: str = "en") -> str:
+    """Who answers, as :func:`_asker` names who asks: the article's label (*speaker*, or
+    "Answer"); for an English question his English name *speaker_en* first."""
+    label = speaker or t("answer", language)
+    if language == "en" and speaker_en and speaker_en != speaker:
+        label = f"{speaker_en} ({speaker})" if speaker else speaker_en
+    return escape(label)
+
+
+def _simplified_copy(body: str) -> str:
+    """*body*, HTML in Simplified script, as the Simplified copy under the verbatim text: labelled
+    简体中文 (a label a copy of the reply leaves out), shown when the box is ticked."""
+    return (f'<div class="ev-simp" lang="zh-Hans"><div class="who no-copy">简体中文</div>'
+            f"{body}</div>")
+
+
+def _simplified_title(title: str) -> str:
+    """The Simplified script of *title* on a line under it, shown with the Simplified copies;
+    nothing when it is the same."""
+    simplified = to_simplified(title)
+    return (f'<span class="ev-simp sec-simp" lang="zh-Hans">{escape(simplified)}</span>'
+            if simplified != title else "")
+
+
+def _paragraphs(paragraphs: Sequence[str], simplified: bool = False, cls: str = "") -> str:
+    """*paragraphs* as ``<p>`` elements (of class *cls*), in Simplified script if *simplified*."""
+    attr = f' class="{cls}"' if cls else ""
+    return "".join(f"<p{attr}>{escape(to_simplified(p) if simplified else p)}</p>"
+                   for p in paragraphs)
+
+
+def _has_simplified(texts: Sequence[str]) -> bool:
+    """Whether *texts* read otherwise in Simplified script (not the English edition's)."""
+    return any(to_simplified(text) != text for text in texts)
+
+
+def _simplified_paragraphs(paragraphs: Sequence[str]) -> str:
+    """The Simplified copy (:func:`_simplified_copy`) of *paragraphs*, if they have one."""
+    return _simplified_copy(_paragraphs(paragraphs, True)) if _has_simplified(paragraphs) else ""
 
 
 def confidence_badge(confidence: float, threshold: float, language: str = "en") -> str:
@@ -127,12 +175,14 @@ def _notice_text(answer: Answer) -> str:
     return t("truncated", answer.language, max=MAX_QUESTION_CHARS)
 
 
-def _section(hit: Hit, language: str = "en") -> str:
-    """The exchange's section heading, verbatim; with its English edition for an English
-    question (a Chinese reader gets no English line beside it)."""
+def _section(hit: Hit, language: str = "en", simplified: bool = False) -> str:
+    """The exchange's section heading, verbatim; with *simplified*, its Simplified script
+    (:func:`_simplified_title`); with its English edition for an English question (a Chinese
+    reader gets no English line beside it)."""
     en = (hit.translation.section if language == "en" and hit.translation
           and hit.translation.section else "")
     return (f'<span class="sec">{escape(hit.pair.section)}</span>'
+            + (_simplified_title(hit.pair.section) if simplified else "")
             + (f'<span class="sec-en">{escape(en)}</span>' if en else ""))
 
 
@@ -163,34 +213,40 @@ def _why(ev: Evidence, language: str = "en") -> str:
 
 
 def answer_reply(answer: Answer, threshold: float, speaker: str = "", repeat: bool = False,
-                 quoted: str = "") -> str:
+                 quoted: str = "", speaker_en: str = "") -> str:
     """A chat reply for an answered question: badge, section, interviewer's question, the verbatim
-    answer (labelled with *speaker*, or just "Answer") with highlights, the Simplified script
-    (hidden until toggled) and the English edition. With *repeat* (the reply just above showed the
-    same exchange), everything under the head is folded under a note that says so. *quoted*, the
-    attribution in the question's language (:meth:`ui.page.Page.text`), ends a copy of the reply
-    (the question, the answer as shown, then who said it, to whom and when), and only a copy."""
+    answer (labelled with *speaker*, or just "Answer"; for an English question with his English
+    name *speaker_en* first) with highlights, the Simplified script (hidden until toggled) and the
+    English edition. With *repeat* (the reply just above showed the same exchange), everything
+    under the head is folded under a note that says so. *quoted*, the attribution in the
+    question's language (:meth:`ui.page.Page.text`), ends a copy of the reply (the question, the
+    answer as shown, then who said it, to whom and when), and only a copy."""
     hit = answer.hits[0]
     lang = answer.language
     ev = explain(answer.read_as or answer.question, hit)
     head = (f'<div class="reply-head no-copy">'
             f'{confidence_badge(answer.confidence, threshold, lang)}'
-            f'{_section(hit, lang)}<span class="pid">{escape(hit.pair.id)}</span></div>')
+            f'{_section(hit, lang, simplified=True)}'
+            f'<span class="pid">{escape(hit.pair.id)}</span></div>')
     parts = [
         f'<div class="who">{_asker(hit.pair.asker, lang)}</div>',
-        f'<div class="ev-q">{render_marked(ev.zh.question)}</div>',
-        f'<div class="who">{escape(speaker) if speaker else escape(t("answer", lang))}</div>',
+        f'<div class="ev-q" lang="zh-Hant">{render_marked(ev.zh.question)}</div>',
+        f'<div class="who">{_answerer(speaker, speaker_en, lang)}</div>',
         f'<div class="ev-a" lang="zh-Hant">{render_paragraphs(ev.zh)}</div>',
-        (f'<div class="ev-simp" lang="zh-Hans"><div class="who no-copy">简体中文</div>'
-         f'<div class="ev-q">{render_marked(ev.zh.question, simplified=True)}</div>'
-         f'<div class="ev-a">{render_paragraphs(ev.zh, simplified=True)}</div></div>'),
+        _simplified_copy(f'<div class="ev-q">{render_marked(ev.zh.question, simplified=True)}'
+                         f'</div><div class="ev-a">{render_paragraphs(ev.zh, simplified=True)}'
+                         f"</div>"),
     ]
     if ev.en is not None:
         is_open = " open" if answer.language == "en" else ""
+        # who speaks, in English, in a copy (on the page the edition's layout says it)
+        asks, answers = t("interviewer", "en"), speaker_en or speaker or t("answer", "en")
         parts.append(
             f'<details class="ev-en"{is_open}><summary class="no-copy">'
             f'{escape(t("english_edition", lang))}</summary>'
+            f'<div class="who copy-only">{escape(asks)}</div>'
             f'<div class="ev-q" lang="en">{render_marked(ev.en.question)}</div>'
+            f'<div class="who copy-only">{escape(answers)}</div>'
             f'<div class="ev-a" lang="en">{render_paragraphs(ev.en)}</div></details>')
     if quoted:
         parts.append(f'<p class="quoted copy-only">{escape(quoted)}</p>')
@@ -225,13 +281,16 @@ def _near_items(hits: Sequence[Hit], language: str = "en") -> str:
                    for hit in hits)
 
 
-def _ask_item(hit: Hit, language: str, label: str, label_en: str = "") -> str:
-    """One listed exchange (:func:`_near_items`): its id, *label* and, for an English question,
-    *label_en*; a click or a key asks its question (:func:`ask_text`)."""
+def _ask_item(hit: Hit, language: str, label: str, label_en: str = "",
+              simplified: bool = False) -> str:
+    """One listed exchange (:func:`_near_items`): its id, *label* (with *simplified*, its
+    Simplified script too) and, for an English question, *label_en*; a click or a key asks its
+    question (:func:`ask_text`)."""
     en = f'<span class="near-en">{escape(label_en)}</span>' if label_en and language == "en" else ""
+    simp = _simplified_title(label) if simplified else ""
     return (f'<li class="ask-link" title="{escape(ask_text(hit, language))}" role="button" '
             f'tabindex="0"><span class="pid no-copy">{escape(hit.pair.id)}</span>'
-            f'<span class="near-q">{escape(label)}</span>{en}</li>')
+            f'<span class="near-q">{escape(label)}</span>{simp}{en}</li>')
 
 
 def _runners_up(answer: Answer, limit: int = RUNNERS_UP) -> str:
@@ -324,22 +383,33 @@ def about_reply(answer: Answer, interview: Interview, translation: Mapping[str, 
     interviewee (*names*) is and what the interview is about (:func:`qa.corpus.lead_summary`);
     the topics, the section headings, each of which asks the first question under it on a click
     (as the nearest questions do), or the questions when the interview has no headings; and the
-    whole introduction, folded."""
+    whole introduction, folded. The interview's text has its Simplified copy
+    (:func:`_simplified_copy`, :func:`_simplified_title`); a copy of the reply leaves out the
+    app's own words, on what this chatbot quotes and how to use the list."""
     language = answer.language
-    out = [notice(t("about_intro" if intro else "about_no_intro", language), "prompt")]
-    if head := article_head(intro, names):  # date, byline: when and by whom it was published
-        out.append(f'<p class="about-head">{escape(" · ".join(head))}</p>')
-    out += [f'<p class="about-lead">{escape(p)}</p>' for p in lead_summary(intro, names)]
+    says = notice(t("about_intro" if intro else "about_no_intro", language), "prompt")
+    out = [f'<div class="no-copy">{says}</div>']
+    # date, byline (when and by whom it was published), then who and what
+    head = (" · ".join(h),) if (h := article_head(intro, names)) else ()
+    lead = lead_summary(intro, names)
+    out.append(_paragraphs(head, cls="about-head") + _paragraphs(lead, cls="about-lead"))
+    if _has_simplified(head + lead):
+        out.append(_simplified_copy(_paragraphs(head, True, "about-head")
+                                    + _paragraphs(lead, True, "about-lead")))
     items = [_ask_item(Hit(rank=0, pair=pair, score=0.0, scores={},
-                           translation=translation.get(pair.id)), language, title, title_en)
+                           translation=translation.get(pair.id)), language, title, title_en,
+                       simplified=True)
              for pair, title, title_en in topics(interview, translation)]
     if items:
-        label = t("topics" if interview.headed else "questions_asked", language)
-        out.append(f'<p class="offer">{escape(label)}</p><ol class="nearest">{"".join(items)}</ol>')
+        kind = "topics" if interview.headed else "questions_asked"
+        gap = " " if language == "en" else ""
+        out.append(f'<p class="offer">{escape(t(kind, language))}<span class="no-copy">{gap}'
+                   f'{escape(t(f"{kind}_how", language))}</span></p>'
+                   f'<ol class="nearest">{"".join(items)}</ol>')
     if intro:
-        body = "".join(f"<p>{escape(p)}</p>" for p in intro)
         out.append(f'<details class="lead"><summary class="no-copy">'
-                   f'{escape(t("introduction", language))}</summary>{body}</details>')
+                   f'{escape(t("introduction", language))}</summary>{_paragraphs(intro)}'
+                   f"{_simplified_paragraphs(intro)}</details>")
     return f'<div class="reply abstain">{"".join(out)}</div>'
 
 
@@ -510,21 +580,22 @@ def browse_page(interview: Interview, translation: Mapping[str, PairTranslation]
     first heading (``sec-<n>``); a section that comes back after another one gets its heading
     again, with an id of its own (``sec-<n>-2``, ``sec-<n>-3``, …) so ids stay unique. Its own
     labels are in the page's *language*; the English section titles show on an English page (the
-    English edition of each exchange, folded, on every page)."""
+    English edition of each exchange, folded, on every page). The interview's text has its
+    Simplified copy, as an answer has, shown by the page's box on every page (the titles'
+    :func:`_simplified_title`, the text's :func:`_simplified_copy`)."""
     answerer = escape(speaker) if speaker else "A"
     out = []
     if lead:
-        paras = "".join(f"<p>{escape(p)}</p>" for p in lead)
+        paras = _paragraphs(lead) + _simplified_paragraphs(lead)
         if lead_en:
-            en = "".join(f"<p>{escape(p)}</p>" for p in lead_en)
             paras += (f'<details class="ev-en"><summary>{escape(t("english_edition", language))}'
-                      f"</summary>{en}</details>")
+                      f"</summary>{_paragraphs(lead_en)}</details>")
         out.append(f'<details class="lead"><summary>{escape(t("introduction", language))}'
                    f"</summary>{paras}</details>")
     # an English page: the English section titles in the contents too, the English edition open
     titles_en = {p.section: tr.section for p in interview.pairs
                  if (tr := translation.get(p.id)) and tr.section} if language == "en" else {}
-    toc = "".join(f'<li><a href="#sec-{i}">{escape(s)}</a>'
+    toc = "".join(f'<li><a href="#sec-{i}">{escape(s)}</a>{_simplified_title(s)}'
                   + (f'<span class="sec-en">{escape(titles_en[s])}</span>' if s in titles_en
                      else "") + "</li>"
                   for i, s in enumerate(interview.sections))
@@ -540,20 +611,30 @@ def browse_page(interview: Interview, translation: Mapping[str, PairTranslation]
             anchor = f"sec-{i}" if shown[i] == 1 else f"sec-{i}-{shown[i]}"
             en = (f'<span class="sec-en">{escape(tr.section)}</span>'
                   if tr and tr.section and language == "en" else "")
-            out.append(f'<h3 class="b-sec" id="{anchor}">{escape(pair.section)}{en}</h3>')
-        answer = "".join(f"<p>{escape(p)}</p>" for p in pair.answer_paragraphs)
+            out.append(f'<h3 class="b-sec" id="{anchor}">{escape(pair.section)}'
+                       f"{_simplified_title(pair.section)}{en}</h3>")
         english = ""
         if tr:
-            en_answer = "".join(f"<p>{escape(p)}</p>" for p in tr.answer_paragraphs)
             opened = " open" if language == "en" else ""
             english = (f'<details class="ev-en"{opened}><summary>'
                        f'{escape(t("english_edition", language))}</summary>'
-                       f'<p class="b-q">{escape(tr.question)}</p>{en_answer}</details>')
+                       f'<p class="b-q">{escape(tr.question)}</p>'
+                       f"{_paragraphs(tr.answer_paragraphs)}</details>")
         out.append(
             f'<div class="b-pair" id="{escape(pair.id)}"><div class="b-head">'
             f'<span class="pid">{escape(pair.id)}</span></div>'
-            f'<p class="b-q"><span class="who-inline">{escape(pair.asker or "Q")}:</span>'
-            f"{escape(pair.question)}</p>"
-            f'<div class="b-a" lang="zh-Hant"><span class="who-inline">{answerer}:</span>'
-            f"{answer}</div>{english}</div>")
+            f"{_browse_exchange(pair, answerer)}"
+            f"{_simplified_copy(_browse_exchange(pair, answerer, simplified=True))}"
+            f"{english}</div>")
     return f'<div class="browse">{"".join(out)}</div>'
+
+
+def _browse_exchange(pair: QAPair, answerer: str, simplified: bool = False) -> str:
+    """One exchange of Browse, labelled (*answerer*, escaped, answers), in Simplified script if
+    *simplified*."""
+    script = to_simplified if simplified else str
+    lang = "zh-Hans" if simplified else "zh-Hant"
+    return (f'<p class="b-q"><span class="who-inline">{escape(script(pair.asker or "Q"))}:</span>'
+            f"{escape(script(pair.question))}</p>"
+            f'<div class="b-a" lang="{lang}"><span class="who-inline">{script(answerer)}:</span>'
+            f"{_paragraphs(pair.answer_paragraphs, simplified)}</div>")

@@ -927,3 +927,19 @@ def test_a_copied_english_answer_labels_who_speaks_in_english(engine):
     # a Chinese question keeps the article's own labels, and no English ones
     zh = Copied(h.respond("腾讯会自己做ERP吗", [])[1][-1]["content"]).text
     assert zh.startswith("提問\n") and "\n湯道生\n" in zh and "Dowson Tong" not in zh
+
+
+@pytest.mark.parametrize("question,head", [
+    ("When was this interview?", "By Liu Jia | Yicai"), ("这篇采访的记者是谁?", "作者 | 第一財經 劉佳")])
+def test_a_question_on_the_articles_head_gets_the_head_first_and_the_rest_folded(
+        handlers, question, head):
+    """"When was this interview?" is answered by the article's head (date, byline), shown as the
+    reply; the introduction and the topics, which it did not ask for, are folded under it."""
+    reply = handlers.respond(question, [])[1][-1]["content"]
+    facts = re.findall(r'<p class="about-fact">([^<]*)</p>', reply)
+    assert facts[0] == "22.05.2019" and head in facts  # a line of the head a paragraph
+    fold = reply.index('<details class="about-more">')
+    assert reply.index("about-fact") < fold < reply.index("about-lead")
+    assert fold < reply.index('class="ask-link"')  # the topics are in the fold too
+    summary = handlers.respond("这篇采访讲了什么?", [])[1][-1]["content"]
+    assert "about-fact" not in summary and "about-more" not in summary  # all of it, unfolded

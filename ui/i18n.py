@@ -49,6 +49,8 @@ _ZH: dict[str, str] = {
     "questions_asked_how": "点击一个即可查看回答。",
     "about_intro": "这里引用的是受访者自己的回答；受访者是谁、访谈谈了什么，写在文章的导读里，摘录如下。",
     "about_no_intro": "这里引用的是受访者自己的回答；这次访谈没有导读，下面是它谈到的内容。",
+    "about_head": "这篇文章的刊头写着：",
+    "about_more": "访谈谈了什么（导读和话题）",
     "reason_about": "这个问题问的是访谈本身（谈了什么、采访了谁），回答它的是文章的导读，而不是受访者的某个回答；“提问”页会列出导读和话题。",
     "highlighted": "高亮段落：{where}第 {n} 段（共 {total} 段），{why}",
     "highlighted_where_en": "英文版",
@@ -127,6 +129,8 @@ _EN: dict[str, str] = {
     "topics_how": "click one to ask the interviewer's first question under it.",
     "questions_asked": "The questions the interviewer asked:",
     "questions_asked_how": "click one to read its answer.",
+    "about_head": "The article's head says:",
+    "about_more": "What the interview covers (introduction and topics)",
     "about_intro": "This chatbot quotes the interviewee's own answers; who was interviewed and "
                    "what the interview covers is in the article's introduction, quoted below.",
     "about_no_intro": "This chatbot quotes the interviewee's own answers; the interview has no "

@@ -38,6 +38,7 @@ from qa.engine import (
 from qa.evidence import Evidence, TextEvidence, escape, explain, render_marked, render_paragraphs
 from qa.fusion import signal_rank
 from qa.parsing import Interview, QAPair
+from qa.smalltalk import about_kind
 from qa.text import detect_language, strip_markup, to_simplified, to_traditional
 from ui.i18n import reason as localised_reason
 from ui.i18n import t
@@ -387,10 +388,30 @@ def about_reply(answer: Answer, interview: Interview, translation: Mapping[str, 
     (:func:`_simplified_copy`, :func:`_simplified_title`); a copy of the reply leaves out the
     app's own words, on what this chatbot quotes and how to use the list."""
     language = answer.language
-    says = notice(t("about_intro" if intro else "about_no_intro", language), "prompt")
-    out = [f'<div class="no-copy">{says}</div>']
     # date, byline (when and by whom it was published), then who and what
     head = (" · ".join(h),) if (h := article_head(intro, names)) else ()
+    if head and about_kind(answer.read_as or answer.question, tuple(names)) == "article":
+        # "When was this interview?", "记者是谁?": the head is the reply, a line a paragraph;
+        # the rest folded
+        says = notice(t("about_head", language), "prompt")
+        rest = _about_rest(answer, interview, translation, intro, names, head=())
+        return (f'<div class="reply abstain"><div class="no-copy">{says}</div>'
+                f'{_paragraphs(h, cls="about-fact")}'
+                f'{_simplified_copy(_paragraphs(h, True, "about-fact")) if _has_simplified(h) else ""}'
+                f'<details class="about-more"><summary class="no-copy">'
+                f'{escape(t("about_more", language))}</summary>{rest}</details></div>')
+    says = notice(t("about_intro" if intro else "about_no_intro", language), "prompt")
+    rest = _about_rest(answer, interview, translation, intro, names, head)
+    return f'<div class="reply abstain"><div class="no-copy">{says}</div>{rest}</div>'
+
+
+def _about_rest(answer: Answer, interview: Interview, translation: Mapping[str, PairTranslation],
+                intro: Sequence[str], names: Sequence[str], head: tuple[str, ...]) -> str:
+    """The body of :func:`about_reply` after its note: *head* (the article's date and byline, as
+    one line), the introduction's paragraphs on who and what, the topics, the whole introduction
+    folded."""
+    language = answer.language
+    out = []
     lead = lead_summary(intro, names)
     out.append(_paragraphs(head, cls="about-head") + _paragraphs(lead, cls="about-lead"))
     if _has_simplified(head + lead):
@@ -410,7 +431,7 @@ def about_reply(answer: Answer, interview: Interview, translation: Mapping[str, 
         out.append(f'<details class="lead"><summary class="no-copy">'
                    f'{escape(t("introduction", language))}</summary>{_paragraphs(intro)}'
                    f"{_simplified_paragraphs(intro)}</details>")
-    return f'<div class="reply abstain">{"".join(out)}</div>'
+    return "".join(out)
 
 
 def message_box(text: str, kind: str = "note") -> str:

@@ -54,6 +54,10 @@ from qa.typos import Corrector
 
 log = logging.getLogger(__name__)
 # Why an answer was declined, by ``Answer.reason_code`` (the text is ``Answer.reason``).
+BROAD_WORDS = 3  # at most this many words, all used by every exchange: too broad (_too_broad)
+TOO_BROAD = ("Every exchange of the interview talks about that (or it names only the "
+             "interviewee), so no one answer fits it; the introduction and the topics show what "
+             "the interview covers: ask about one of them.")
 # the reason of a question on the article's head ("When was this interview?", "记者是谁?"), which
 # the head's lines follow: the reply itself
 ARTICLE_HEAD = "It asks about the article itself; its head reads:"
@@ -303,6 +307,8 @@ class Engine:
                 df[t] = df.get(t, 0) + 1
         n_docs = len(self._lex_vocab)
         self._vocab = frozenset(df)
+        # words every exchange uses ("腾讯", "客户", "Tencent"): alone, they choose no exchange
+        self._everywhere = frozenset(t for t, n in df.items() if n == n_docs)
         self.front = front or FrontMatter()
         # The interviewee's name (the answer label, and its English form) is the interview's
         # word, not an "unseen" one, yet says nothing about which pair answers: coverage ignores
@@ -381,6 +387,15 @@ class Engine:
             best[pi] = float(top.mean())
             arg[pi] = idx[int(np.argmax(s))]
         return best, arg
+
+    def _too_broad(self, q: str, tokens: Sequence[str]) -> bool:
+        """Whether *q* (its *tokens*) is a few words that every exchange uses, or only the
+        interviewee's name ("Tencent", "腾讯 客户", "汤道生"): no exchange answers it rather than
+        another, so it gets the about reply, his introduction and the topics, not an arbitrary
+        exchange. Not a question that leans on an earlier one ("汤道生怎么看?")."""
+        return (0 < len(tokens) <= BROAD_WORDS
+                and all(t in self._everywhere or t in self._neutral for t in tokens)
+                and not refers_back(q, self._neutral))
 
     def _lexical(self, tokens: Sequence[str]) -> np.ndarray:
         out = np.zeros(len(self._pairs), dtype=np.float64)
@@ -656,8 +671,10 @@ class Engine:
             ))
         # no question on the interview's content: small talk ("你好", "谢谢", "who are you?"), or
         # about the interview itself ("这篇采访讲了什么?", "Who is Dowson Tong?")
-        about = None if is_small_talk(q) else about_kind(q, self.speaker_names)
-        aside = "chat" if is_small_talk(q) else "about" if about else None
+        chat = is_small_talk(q)
+        about = None if chat else about_kind(q, self.speaker_names)
+        broad = not chat and not about and self._too_broad(q, tokens)
+        aside = "chat" if chat else "about" if about or broad else None
         if aside:
             answered, confidence = False, 0.0
         code = aside or _decline_reason(q, feats, answered, mode, cal, self.latest_year)
@@ -665,6 +682,8 @@ class Engine:
         language = detect_language(q)
         if about == "article" and (head := self.article_head(language)):  # the answer itself
             reason = f"{ARTICLE_HEAD} {' · '.join(head)}"
+        elif broad:
+            reason = TOO_BROAD
         return Answer(question=q, answered=answered,
                       confidence=confidence, hits=tuple(hits), language=language,
                       notice=notice, mode=mode, features=feats,

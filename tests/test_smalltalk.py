@@ -251,3 +251,18 @@ def test_the_about_reply_in_english_and_for_an_interview_without_introduction(re
     html = render.about_reply(answer, bare, {}, intro=(), names=())
     assert "below" not in html and "has no introduction" in html and "<details" not in html
     assert html.count('class="ask-link"') == 2 and "Why cloud?" in html
+
+
+def test_words_every_exchange_uses_or_only_his_name_get_the_about_reply(real_engine):
+    """"Tencent", "腾讯" or "汤道生" alone chooses no exchange (every one says Tencent; none is
+    about his name): the about reply, not an arbitrary exchange at a high confidence. A follow-up
+    form, or a word that picks exchanges, is asked as usual."""
+    for text in ("Tencent", "腾讯", "汤道生", "Tong", "腾讯 客户"):
+        a = real_engine.ask(text)
+        assert a.reason_code == "about" and not a.answered, text
+        assert a.reason.startswith("Every exchange of the interview talks about that"), text
+    assert real_engine.ask("汤道生怎么看?").reason_code != "about"  # leans on a question before
+    cloud = real_engine.ask("腾讯云")
+    assert cloud.reason_code is None and cloud.hits[0].pair_id == "p13"
+    after = real_engine.ask_many(["汤道生怎么看?"], previous=["腾讯会自己做ERP吗"])[0]
+    assert after.read_with and after.hits[0].pair_id == "p10"

@@ -44,6 +44,7 @@ from qa.parsing import Interview, QAPair, load_interview
 from qa.smalltalk import about_interview, about_kind, is_small_talk
 from qa.text import (
     detect_language,
+    fold,
     han_chars,
     other_language,
     query_form,
@@ -269,6 +270,12 @@ def _asks_on_its_own(sentence: str, neutral: frozenset[str]) -> bool:
             and not points_back(sentence))
 
 
+def _plain(text: str) -> str:
+    """*text* folded (Simplified, half-width, lower case) without spaces, to recognise one text
+    in another script or spacing."""
+    return "".join(fold(text).split())
+
+
 def focus_question(text: str, neutral: frozenset[str] = frozenset()) -> str | None:
     """The question of a long message (at least :data:`LONG_MESSAGE_CHARS`, a Han character
     counting two): its last sentence when that is a question of its own (:func:`_asks_on_its_own`);
@@ -307,6 +314,10 @@ class Engine:
                 df[t] = df.get(t, 0) + 1
         n_docs = len(self._lex_vocab)
         self._vocab = frozenset(df)
+        # the interviewer's questions, verbatim and in the English edition, as _plain reads them
+        self._asked = frozenset(_plain(q) for p in interview.pairs
+                                for q in (p.question, getattr(self.translation.get(p.id), "question", ""))
+                                if q)
         # words every exchange uses ("腾讯", "客户", "Tencent"): alone, they choose no exchange
         self._everywhere = frozenset(t for t, n in df.items() if n == n_docs)
         self.front = front or FrontMatter()
@@ -603,8 +614,10 @@ class Engine:
         # pasted HTML tags are not part of the question; a homophone slip on one of the
         # interview's terms is read as the term (qa.typos)
         stripped = {i: strip_markup(cleaned[i][0]) for i in todo}
-        # a background paragraph, then the question: the question is what is searched
-        focused = {i: focus_question(stripped[i], self._neutral) if self.focus_long_messages
+        # a background paragraph, then the question: the question is what is searched; not in
+        # one of the interviewer's own questions (a click on a listed exchange asks it)
+        focused = {i: focus_question(stripped[i], self._neutral)
+                   if self.focus_long_messages and _plain(stripped[i]) not in self._asked
                    else None for i in todo}
         fixed = {i: self._corrector.correct(focused[i] or stripped[i]) for i in todo}
         # Dense scores are computed in every mode: the confidence uses them even when the ranking

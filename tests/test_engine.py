@@ -5,7 +5,8 @@ import pytest
 
 import qa
 import qa.engine as engine_module
-from qa.engine import MAX_QUESTION_CHARS, UNSURE_SHARE
+from qa.engine import LAST_SENTENCE_USED, MAX_QUESTION_CHARS, UNSURE_SHARE, focus_question
+from qa.text import to_simplified
 
 CONTRACT_HIT_KEYS = {"rank", "pair_id", "section", "question", "answer", "score", "scores"}
 
@@ -114,6 +115,22 @@ def test_a_background_paragraph_does_not_decide_the_answer(real_engine):
     assert a.answered and a.hits[0].pair.id == "p10"
     off = real_engine.ask(BACKGROUND + "腾讯的股价明年会涨吗?")  # off-topic stays off-topic
     assert not off.answered and off.read_as == "腾讯的股价明年会涨吗?"
+
+
+def test_the_interviewers_own_questions_are_searched_whole(real_engine):
+    """A click on a listed exchange asks its question (in English on an English page): however
+    long, it is searched whole, not as its last sentence, and gets its own exchange."""
+    long = [p for p in real_engine.interview.pairs
+            if focus_question(" ".join(real_engine.translation[p.id].question.split()))]
+    assert long  # some English questions are long messages whose last sentence asks on its own
+    for pair in long:
+        text = " ".join(real_engine.translation[pair.id].question.split())
+        a = real_engine.ask(text)
+        assert LAST_SENTENCE_USED not in (a.notice or ""), pair.id
+        assert a.answered and a.hits[0].pair_id == pair.id, pair.id
+    simplified = real_engine.ask(to_simplified(long[0].question))  # another script, too
+    assert simplified.hits[0].pair_id == long[0].id
+    assert LAST_SENTENCE_USED not in (simplified.notice or "")
 
 
 def test_a_decline_near_the_threshold_is_unsure(real_engine):

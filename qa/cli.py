@@ -190,7 +190,8 @@ def _print_answer(ans: dict, speaker: str = "") -> None:
         if ans.get("read_with"):
             print(_fill(f"read as a follow-up to: {_clip(ans['read_with'], 200)}", indent="   "))
         print()
-        print("  The nearest questions the interviewer asked (`python -m qa pairs` lists all):")
+        print(f"  The nearest questions the interviewer asked (`{_prog('python -m qa')} pairs` "
+              "lists all):")
         _print_list(ans["hits"])
         print()
         return
@@ -315,6 +316,11 @@ def _emit(ans, args: argparse.Namespace, engine) -> None:
         print(json.dumps(d, ensure_ascii=False), flush=True)
     else:
         _print_answer(d, next(iter(engine.interview.speakers), ""))
+        if (ans.reason_code == "context" and not args.question and not args.chat
+                and not sys.stdin.isatty()):  # "为什么?" on its own line of a pipe
+            print(_fill("Lines on standard input are separate questions; with --chat each is "
+                        "read as a follow-up of the one before.", indent="   "))
+            print()
         if ans.reason_code == "about":
             _print_about(engine, d["language"], ans.read_as or ans.question)
         sys.stdout.flush()

@@ -62,6 +62,15 @@ def test_a_question_without_a_command_is_asked():
     assert overview.returncode == 0 and "Without a command" in overview.stdout
 
 
+def test_a_follow_up_on_its_own_line_of_a_pipe_points_to_chat():
+    got = run_qa(stdin="腾讯会自己做ERP吗\n为什么?\n")
+    assert got.returncode == 0, got.stderr
+    out = " ".join(got.stdout.split())  # as wrapped to the terminal
+    assert "there is none to follow" in out and "with --chat each is read as a follow-up" in out
+    chat = " ".join(run_qa("--chat", stdin="腾讯会自己做ERP吗\n为什么?\n").stdout.split())
+    assert "there is none to follow" not in chat and "--chat" not in chat
+
+
 def test_the_commands_without_ask_in_front_are_the_parsers():
     import argparse
 

@@ -774,6 +774,15 @@ def test_a_follow_up_on_the_same_exchange_is_folded_under_a_note(real_engine):
     same = history[-1]["content"]
     assert '<details class="same' in same and "同一段问答" in same
     assert same.index("notice-followup") < same.index('<details class="same')  # note stays out
+    # what is new: the other close exchanges, open under the fold, each asked by a click
+    depth, fold_end = 0, None
+    for tag in re.finditer(r"<details|</details>", same[same.index('<details class="same'):]):
+        depth += 1 if tag.group() == "<details" else -1
+        if depth == 0:
+            fold_end = same.index('<details class="same') + tag.end()
+            break
+    assert same.index('<details class="runners no-copy" open>') >= fold_end
+    assert "没有比上面的回答说得更多" in same
     _, history = h.respond("腾讯云现在盈利了吗", history)  # another exchange: shown in full
     assert 'details class="same' not in history[-1]["content"]
     assert render.pair_of(history[-1]["content"]) == "p13"

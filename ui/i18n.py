@@ -76,7 +76,7 @@ _ZH: dict[str, str] = {
     "focused": "消息较长，只检索了最后一句，也就是问题本身。",
     "read_with": "结合上一个问题理解：“{q}”",
     "corrected": "“{typed}”按访谈中的“{read_as}”理解",
-    "same_exchange": "与上面的回答是同一段问答（点开可再看一遍）",
+    "same_exchange": "他在这一点上没有比上面的回答说得更多：是同一段问答（点开可再看一遍）",
     "error": "抱歉，回答时出了问题。请重试或换个说法；其他用户不受影响。",
     "error_qa": "抱歉，没能完成：{detail}",
     "reason_exemplar": "这个问题更接近已知超出访谈范围的问题，而不是访谈回答过的问题。",
@@ -156,7 +156,8 @@ _EN: dict[str, str] = {
                    "exchange.",
     "read_with": "Read as a follow-up to: “{q}”",
     "corrected": "Read “{typed}” as the interview's “{read_as}”",
-    "same_exchange": "The same exchange as the answer above (open to read it again)",
+    "same_exchange": "He says no more on this than in the answer above: the same exchange "
+                     "(open to read it again)",
     "runners_up": "Other close exchanges ({n})",
     "cmp_answered": "answered",
     "cmp_abstains": "abstains: the interview does not cover this",

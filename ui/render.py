@@ -252,11 +252,13 @@ def answer_reply(answer: Answer, threshold: float, speaker: str = "", repeat: bo
     if quoted:
         parts.append(f'<p class="quoted copy-only">{escape(quoted)}</p>')
     parts.append(_why(ev, lang))
-    parts.append(_runners_up(answer))
     body = "".join(parts)
-    if repeat:  # copied all the same
+    if repeat:  # copied all the same; the other close exchanges open under it: what is new
         body = (f'<details class="same copy-open"><summary class="no-copy">'
-                f'{escape(t("same_exchange", lang))}</summary>{body}</details>')
+                f'{escape(t("same_exchange", lang))}</summary>{body}</details>'
+                f"{_runners_up(answer, opened=True)}")
+    else:
+        body += _runners_up(answer)
     return (f'<div class="reply" data-pair="{escape(hit.pair.id)}">{head}{_answer_notice(answer)}'
             f'{body}</div>')
 
@@ -294,13 +296,13 @@ def _ask_item(hit: Hit, language: str, label: str, label_en: str = "",
             f'<span class="near-q">{escape(label)}</span>{simp}{en}</li>')
 
 
-def _runners_up(answer: Answer, limit: int = RUNNERS_UP) -> str:
+def _runners_up(answer: Answer, limit: int = RUNNERS_UP, opened: bool = False) -> str:
     """The next exchanges in the ranking, folded away under the answer (ranks 2, 3, …; the
-    Compare tab shows them side by side with every signal)."""
+    Compare tab shows them side by side with every signal); *opened* under a repeat."""
     runners = answer.hits[1:1 + limit]
     if not runners:
         return ""
-    return (f'<details class="runners no-copy"><summary>'
+    return (f'<details class="runners no-copy"{" open" if opened else ""}><summary>'
             f'{escape(t("runners_up", answer.language, n=len(runners)))}</summary>'
             f'<ol class="nearest" start="2">{_near_items(runners, answer.language)}</ol></details>')
 

@@ -741,21 +741,23 @@ CHAT_LABELS = """() => ({
 # The screen-reader name of the reply to "腾讯会自己做ERP吗?" (p10): who speaks, the question it
 # answers and the start of the answer, as the page shows them in its language (the English edition,
 # the Simplified copy) or else verbatim, then the confidence; its own words in the page's language.
-P10_SHOWN = {
-    "en": r"In serving industrial internet customers[^…]{10,40}… Why should Tencent do "
-          r"everything itself\? ERP[^…]{20,60}…",
-    "zh-Hant": r"騰訊在服務產業互聯網客戶的過程中[^…]{20,60}… 爲什麼騰訊要把所有的事兒都做了\?"
-               r"[^…]{20,80}…",
-    "zh-Hans": r"腾讯在服务产业互联网客户的过程中[^…]{20,60}… 为什么腾讯要把所有的事儿都做了\?"
-               r"[^…]{20,80}…",
+P10_SHOWN = {  # (the question, the answer)
+    "en": (r"In serving industrial internet customers[^…]{10,40}…",
+           r"Why should Tencent do everything itself\? ERP[^…]{20,60}…"),
+    "zh-Hant": (r"騰訊在服務產業互聯網客戶的過程中[^…]{20,60}…",
+                r"爲什麼騰訊要把所有的事兒都做了\?[^…]{20,80}…"),
+    "zh-Hans": (r"腾讯在服务产业互联网客户的过程中[^…]{20,60}…",
+                r"为什么腾讯要把所有的事儿都做了\?[^…]{20,80}…"),
 }
 
 
 def p10_label(page_language: str, shown: str) -> str:
-    """The pattern of p10's name on a page in *page_language* that shows its *shown* text."""
+    """The pattern of p10's name on a page in *page_language* that shows its *shown* text: the
+    question it answers marked as such, so that it is not heard as the answer."""
+    question, answer = P10_SHOWN[shown]
     if page_language == "en":
-        return rf"Reply: {P10_SHOWN[shown]} \(\d\d?% confidence\)"
-    return rf"回答：{P10_SHOWN[shown]}（置信度 \d\d?%）"
+        return rf"Reply to “{question}”: {answer} \(\d\d?% confidence\)"
+    return rf"回答“{question}”：{answer}（置信度 \d\d?%）"
 
 
 def test_screen_readers_get_a_messages_text_not_its_html(page):
@@ -776,7 +778,7 @@ def test_screen_readers_get_a_messages_text_not_its_html(page):
     assert not [a for a in labels["all"] if "<" in a or "class=" in a], labels["all"]
     assert len(labels["messages"]) == 4
     for i, (label, text) in enumerate(labels["messages"]):
-        speaker = you if i % 2 == 0 else reply
+        speaker = you if i % 2 == 0 else "Reply"  # "Reply: …", "Reply to “…”: …"
         assert label.startswith(speaker) and len(label) <= 200, (label, text)
     assert labels["messages"][0][0] == "You: Will Tencent build its own ERP?"
     assert re.fullmatch(p10_label("en", "en"), labels["messages"][1][0]), labels["messages"][1]

@@ -117,7 +117,8 @@ COPY_AS_TEXT = """<script>
 # such as the Simplified copy when off, is left out), whitespace collapsed: for an answer, the
 # question it answers and the start of the answer, in the page's language when the reply shows
 # it (the English edition, the Simplified copy; lang attributes say which is which), else
-# verbatim; for another reply, the start of its text after its head (ui.render's ``reply-head``:
+# verbatim, as "Reply to “question”: answer" (so the question is not heard as the answer); for
+# another reply, the start of its text after its head (ui.render's ``reply-head``:
 # badge, section, id); then the reply's confidence, in the page's language, not first. Again
 # whenever Gradio sets it anew, the message changes or the Simplified copies are shown or hidden
 # (data-plain-label marks a message already relabelled). Gradio has no option for it.
@@ -152,12 +153,13 @@ PLAIN_MESSAGE_LABELS = """<script>
     if (!text) return;  // not rendered yet: its content comes with a later mutation
     const question = part(msg, '.ev-q'), answer = part(msg, '.ev-a');
     const head = plain(msg.querySelector('.reply-head'));
+    // an answer: "Reply to “question”: answer", so the question is not heard as the answer
     const says = question && answer
-      ? cut(plain(question), QUESTION) + ' ' + cut(plain(answer), ANSWER)
-      : cut(text.startsWith(head) ? text.slice(head.length).trim() : text, LONGEST);
+      ? said.answering.replace('{q}', cut(plain(question), QUESTION)) + cut(plain(answer), ANSWER)
+      : (msg.dataset.testid === 'user' ? said.user : said.bot)
+        + cut(text.startsWith(head) ? text.slice(head.length).trim() : text, LONGEST);
     const pct = (plain(msg.querySelector('.conf')).match(/\\d+/) || [])[0];
-    const label = (msg.dataset.testid === 'user' ? said.user : said.bot) + says
-      + (pct ? said.confidence.replace('{pct}', pct) : '');
+    const label = says + (pct ? said.confidence.replace('{pct}', pct) : '');
     msg.dataset.plainLabel = '';
     if (msg.getAttribute('aria-label') !== label) msg.setAttribute('aria-label', label);
   };
@@ -182,9 +184,8 @@ PLAIN_MESSAGE_LABELS = """<script>
                                          attributes: true, attributeFilter: ['aria-label'] });
 })();
 </script>"""
-_YOU, _REPLY, _CONFIDENCE = SCRIPT_KEYS
-_SPEAKERS = {language: {"user": chrome_table(language)[_YOU], "bot": chrome_table(language)[_REPLY],
-                        "confidence": chrome_table(language)[_CONFIDENCE]}
+_SPEAKERS = {language: dict(zip(("user", "bot", "confidence", "answering"),
+                                 (chrome_table(language)[key] for key in SCRIPT_KEYS), strict=True))
              for language in ("en", "zh-Hans", "zh-Hant")}
 # json.dumps escapes non-ASCII (and so any "</script>"): the strings reach the page as written
 PLAIN_MESSAGE_LABELS = (PLAIN_MESSAGE_LABELS.replace("__SPEAKERS__", json.dumps(_SPEAKERS))

@@ -258,6 +258,7 @@ _CHROME_EN: dict[str, str] = {
     "ui_said_you": "You: ",
     "ui_said_reply": "Reply: ",
     "ui_said_confidence": " ({pct}% confidence)",  # after what the reply says
+    "ui_said_answering": "Reply to “{q}”: ",  # an answer: the question it answers, then it
     "ui_more_examples": "More example questions",
     "ui_compare_question": "Question",
     "ui_compare_placeholder": "One question, several candidate answers",
@@ -298,6 +299,7 @@ _CHROME_ZH: dict[str, str] = {
     "ui_said_you": "提问：",
     "ui_said_reply": "回答：",
     "ui_said_confidence": "（置信度 {pct}%）",
+    "ui_said_answering": "回答“{q}”：",
     "ui_more_examples": "更多示例问题",
     "ui_compare_question": "问题",
     "ui_compare_placeholder": "一个问题，多个候选回答",
@@ -353,7 +355,7 @@ def language_of_locale(header: str | None) -> str:
 
 # The labels that no widget shows but a page script (ui.app's PLAIN_MESSAGE_LABELS) does: in the
 # gr.I18n tables too, so that every locale has them.
-SCRIPT_KEYS = ("ui_said_you", "ui_said_reply", "ui_said_confidence")
+SCRIPT_KEYS = ("ui_said_you", "ui_said_reply", "ui_said_confidence", "ui_said_answering")
 
 # language_of_locale's rule in JavaScript, for the page's scripts: a function from a locale
 # (navigator.language) to "en", "zh-Hans" or "zh-Hant" (tests/test_ui_browser.py compares the two).

@@ -21,7 +21,9 @@ English questions get the same treatment for misspellings of the English edition
 ("Tencnet", "sofware", "custmers"): a word of 4 letters or more that no English dictionary knows
 (``pyspellchecker``'s; British "-ise" spellings and "doesnt" count as known), written in lower
 case or capitalised (not an acronym such as "SaaS"), one edit from exactly one word of the
-edition, and not merely another form of it ("carmakers": stemming matches those already).
+edition, and not merely another form of it ("carmakers": stemming matches those already). Two
+words the edition writes one after the other, typed as one ("PandaTV", "wechatwork"), are read as
+the two when the joined spelling is no English word and belongs to one pair of them.
 
 English speakers also write the interview's terms in pinyin ("zhongtai", "Xiongmao Zhibo",
 "Ma Huateng"): one to three written words that together spell exactly one interview word of two
@@ -37,6 +39,7 @@ English word one edit away: "SaaS" → "Says", "wasnt" → "want").
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from functools import cache, cached_property, lru_cache
@@ -123,6 +126,19 @@ class Corrector:
         self.english = frozenset(w for w in _LATIN_WORD.findall(english.lower())
                                  if len(w) >= MIN_LATIN)
         self._chars = frozenset(aligned_simplified(text))
+        self._english_text = english
+
+    @cached_property
+    def _joined(self) -> dict[str, str]:
+        """Two words the English edition writes one after the other ("Panda TV", "WeChat
+        Work"), by the two written as one ("pandatv"), where that spelling belongs to one pair."""
+        by: dict[str, set[str]] = {}
+        for phrase in re.split(r"[^A-Za-z \-]+", self._english_text):
+            words = phrase.split()
+            for a, b in itertools.pairwise(words):
+                if len(a) >= 2 and len(b) >= 2 and a.isalpha() and b.isalpha():
+                    by.setdefault((a + b).lower(), set()).add(f"{a} {b}")
+        return {k: next(iter(v)) for k, v in by.items() if len(v) == 1}
 
     @cached_property
     def _sounds(self) -> dict[str, tuple[str, ...]]:
@@ -219,7 +235,9 @@ class Corrector:
     def _correct_latin(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """English misspellings of the English edition's words: a word no English dictionary
         knows (pyspellchecker's) that is one edit (a letter left out, added, changed, or two
-        swapped) from exactly one word of the edition ("Tencnet", "sofware")."""
+        swapped) from exactly one word of the edition ("Tencnet", "sofware"); or that is two
+        words the edition writes one after the other, written as one, in any case ("PandaTV",
+        "wechatwork": :attr:`_joined`)."""
         if not self.english or not _LATIN_WORD.search(question):
             return question, ()
         fixes = []
@@ -227,6 +245,10 @@ class Corrector:
         def fix(m: re.Match) -> str:
             typed = m.group()
             word = typed.lower()
+            if len(word) >= MIN_LATIN and word not in self.english and not _known(word) and (
+                    pair := self._joined.get(word)):  # "PandaTV" → "Panda TV"
+                fixes.append((typed, pair))
+                return pair
             if (len(word) < MIN_LATIN or not (typed.islower() or typed.istitle())  # SaaS, ERP
                     or word in self.english or _known(word)):
                 return typed

@@ -33,6 +33,9 @@ def test_a_slip_on_an_interview_term_is_read_as_the_term(corrector, typed, meant
     ("Waht does Tencnet think about ERP sofware?",
      "Waht does Tencent think about ERP software?"),  # "waht": two words of the edition are near
     ("How do BGs cooperate with custmers?", "How do BGs cooperate with customers?"),
+    # two words the edition writes one after the other, written as one, in any case
+    ("Why did Tencent keep serving PandaTV?", "Why did Tencent keep serving Panda TV?"),
+    ("what is wechatwork for", "what is WeChat Work for"),
 ])
 def test_an_english_misspelling_of_the_editions_words_is_read_as_the_word(corrector, typed,
                                                                            meant):
@@ -45,6 +48,7 @@ def test_an_english_misspelling_of_the_editions_words_is_read_as_the_word(correc
     "When Tencent decides what to prioritise",  # British spelling
     "What did carmakers lose?",  # a plural: stemming matches it already
     "What about Tesla and Alibaba?",  # words the edition does not use are not forced onto it
+    "Can Tencent go into the cloud without partners?",  # "into", "without": words of their own
 ])
 def test_english_words_that_are_not_misspellings_are_left_alone(corrector, question):
     assert corrector.correct(question) == (question, ())

@@ -18,12 +18,13 @@ def test_quality_floor_held_out_split(real_engine):
     m = evaluate(real_engine, load_questions(split="test"), split="test").metrics
     assert m["recall@1"] >= 0.83
     assert m["recall@1_by_lang"]["en"] >= 0.80
-    # 86.5% / 4.7% now: the blind batches q925-q1084 and q1485-q1564 brought harder off-topic
-    # questions, in the interview's own vocabulary (the set changed, not the engine; 87.4%
-    # before q1485-q1564, 84.5% after it until questions were embedded in Simplified script)
+    # 86.0% / 5.2% now: the blind batches q925-q1084, q1485-q1564 and q1565-q1644 brought
+    # harder off-topic questions, in the interview's own vocabulary (the set changed, not the
+    # engine; 87.4% before q1485-q1564, 84.5% after it until questions were embedded in
+    # Simplified script, 86.5% before q1565-q1644)
     assert m["oos_declined_rate"] >= 0.82
     assert m["inscope_declined_rate"] <= 0.08
-    # the confidence is the chance that the top answer is right (0.030 now; 0.087 before the
+    # the confidence is the chance that the top answer is right (0.033 now; 0.087 before the
     # Platt rescaling, when it was the chance of being in scope)
     assert m["calibration_error"] <= 0.07
 
@@ -42,8 +43,8 @@ def test_labelled_set_shape():
 
 def test_one_slip_per_question_costs_little(real_engine):
     """qa/typos.py on the held-out questions, one slip each on a word of the interview; Recall@1
-    clean / not corrected / corrected now: Chinese 0.871 / 0.840 / 0.865, English 0.843 / 0.792 /
-    0.853."""
+    clean / not corrected / corrected now: Chinese 0.880 / 0.845 / 0.875, English 0.845 / 0.787 /
+    0.855."""
     from qa.typos import robustness
 
     runs = robustness(real_engine, load_questions(split="test"))

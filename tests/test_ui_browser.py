@@ -87,12 +87,14 @@ def url(browser):
     demo.close()
 
 
-def open_page(browser, url, viewport, locale=None, headers=None):
+def open_page(browser, url, viewport, locale=None, headers=None, mobile=False):
     """A new page on *url*; *locale* sets the browser's language (``navigator.language``),
-    *headers* extra HTTP headers."""
+    *headers* extra HTTP headers; *mobile* makes the browser a phone's (touch, and the page's
+    viewport meta tag honoured), which lays some of Gradio's widgets out otherwise."""
     context = browser.new_context(viewport=viewport, device_scale_factor=1,
                                   **({"locale": locale} if locale else {}),
-                                  **({"extra_http_headers": headers} if headers else {}))
+                                  **({"extra_http_headers": headers} if headers else {}),
+                                  **({"is_mobile": True, "has_touch": True} if mobile else {}))
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     local = ("http://127.0.0.1", "http://localhost", "data:", "blob:")
@@ -466,6 +468,119 @@ def test_compare_on_a_phone_folds_the_modes_and_keeps_the_cards(browser, url, ph
         compare(page, "中台和数据隐私")  # the modes visible without a click
     finally:
         context.close()
+
+
+def test_compare_cards_follow_the_simplified_box(page):
+    """Compare's cards show their Simplified copy, as the answers do, when the box is ticked; the
+    box is at hand on the Compare tab itself."""
+    from playwright.sync_api import expect
+
+    compare(page, "腾讯会自己做ERP吗")
+    card = page.locator("#compare-cards .card").first
+    copy = card.locator("div.ev-simp")
+    expect(copy).to_have_count(1)
+    expect(copy).to_be_hidden()
+    expect(card.locator(".ev-a[lang=zh-Hant]")).to_contain_text("ERP已經是比較成熟的市場")
+    page.locator("#simp-toggle input").check()
+    expect(copy).to_be_visible()
+    assert copy.locator(".who").inner_text() == "简体中文"
+    assert "ERP已经是比较成熟的市场" in copy.locator(".ev-a").inner_text()
+    # the cards are never clipped in height, their copy included
+    assert page.evaluate("""() => [...document.querySelectorAll('#compare-cards .card')]
+        .every(c => c.scrollHeight <= c.clientHeight + 1)""")
+    page.locator("#simp-toggle input").uncheck()
+    expect(copy).to_be_hidden()
+
+
+DESKTOP_900 = {"width": 1280, "height": 900}
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP_900, PHONE], ids=["desktop", "phone"])
+def test_the_simplified_box_is_at_hand_on_every_tab(browser, url, viewport):
+    """The "also show Simplified" box shows the copies on every tab, so every tab shows it, on
+    the first screen (it was on the Ask tab only, under the question box); ticked on Browse, it
+    shows Browse's copies there. On a 1280x900 screen the question box and "Clear chat" stay on
+    the first screen too (they were cut off at its bottom edge), the chat still over 540 px
+    tall; a phone's header stays compact."""
+    from playwright.sync_api import expect
+
+    context, page = open_page(browser, url, viewport)
+    try:
+        box = page.locator("#simp-toggle input")
+
+        def on_first_screen(selector):
+            r = page.locator(selector).first.bounding_box()
+            return (r is not None and 0 <= r["y"]
+                    and r["y"] + r["height"] <= viewport["height"] + 0.5), (selector, r)
+
+        for name in ("Compare", "Browse", "Ask"):
+            page.get_by_role("tab", name=name).click()
+            expect(box).to_be_visible()
+            ok, where = on_first_screen("#simp-toggle input")
+            assert ok, (name, where)
+        for selector in ("#ask-box", "#clear-chat"):
+            ok, where = on_first_screen(selector)
+            assert ok, where
+        if viewport is DESKTOP_900:
+            assert page.locator("#chat").bounding_box()["height"] >= 540
+        else:
+            assert page.locator("#tabs").bounding_box()["y"] < 0.15 * PHONE["height"]
+        page.get_by_role("tab", name="Browse").click()
+        first = page.locator("#browse .b-pair").first.locator(".ev-simp")
+        expect(first).to_be_hidden()
+        box.check()
+        expect(first).to_be_visible()
+    finally:
+        context.close()
+
+
+# The lines a label's text runs over: the distinct tops of its text's rectangles.
+TEXT_LINES = """(e) => {
+  const range = document.createRange();
+  range.selectNodeContents(e);
+  return new Set([...range.getClientRects()].filter((r) => r.width > 0)
+    .map((r) => Math.round(r.top))).size;
+}"""
+
+
+@pytest.mark.parametrize("locale", ["zh-TW", "en-US"])
+def test_compare_top_k_label_reads_on_one_line_on_a_phone(browser, url, locale):
+    """On a phone the top-k field's label ("前 k 條", "Top-k") squeezed beside its number box
+    broke into a character a line; it reads on one line, and the question box has the row's
+    width."""
+    context, page = open_page(browser, url, PHONE, locale=locale, mobile=True)
+    try:
+        page.locator("#tabs [role=tab]").nth(1).click()
+        label = page.locator("#top-k [data-testid=block-info]")
+        label.wait_for(state="visible")
+        assert label.evaluate(TEXT_LINES) == 1, label.inner_text()
+        assert label.bounding_box()["x"] + label.bounding_box()["width"] <= PHONE["width"]
+        assert page.locator("#compare-box").bounding_box()["width"] >= 0.9 * (PHONE["width"] - 16)
+    finally:
+        context.close()
+
+
+def test_browse_links_back_to_the_contents_from_each_section(phone):
+    """Browse is about 7,800 px tall on a phone: after each section a link, reached with the
+    keyboard too, goes back up to the contents."""
+    phone.get_by_role("tab", name="Browse").click()
+    phone.wait_for_selector("#browse .b-pair")
+    links = phone.locator("#browse .b-back a")
+    assert links.count() == phone.locator("#browse h3.b-sec").count() >= 6
+    assert links.first.inner_text().strip() == "↑ Back to contents"
+    toc = phone.locator("#browse ol.toc")
+    # with the keyboard: Tab reaches the first link, Enter follows it
+    phone.locator("#browse .b-pair").first.click()
+    tab_to(phone, "#browse .b-back a")
+    assert focus_ring(phone) >= 2
+    # the last one, at the foot of the page
+    links.last.scroll_into_view_if_needed()
+    links.last.focus()
+    assert toc.bounding_box()["y"] < 0  # the contents are far above
+    phone.keyboard.press("Enter")
+    phone.wait_for_function("""() => {
+        const r = document.querySelector('#browse ol.toc').getBoundingClientRect();
+        return r.top >= -1 && r.top < innerHeight; }""", timeout=3000)
 
 
 # -- layout fixes that lean on Gradio 6's class names: fail loudly if an upgrade undoes them -----

@@ -15,7 +15,7 @@ import pytest
 from qa import config
 from qa.engine import Answer, Engine
 from qa.errors import QAError
-from qa.evidence import escape
+from qa.evidence import aligned_simplified, escape
 from qa.text import detect_language, to_simplified, to_traditional
 from ui import render
 from ui.handlers import EMPTY_PROMPT, Handlers
@@ -807,7 +807,7 @@ def test_browse_labels_follow_the_page_language(handlers):
     assert 'class="sec-en"' not in zh and "English edition" not in zh
     assert "<summary>Introduction (導讀)</summary>" in en and 'class="sec-en"' in en
     # an English page: the contents name the sections in English too, the English edition open
-    toc = en.split('<ol class="toc">')[1].split("</ol>")[0]
+    toc = en.split('<ol class="toc"')[1].split("</ol>")[0]
     assert "On talent standards: more than just delivering" in toc
     assert en.count('<details class="ev-en" open>') == 13 and '<details class="ev-en" open>' not in zh
     assert "<summary>導讀</summary>" in handlers.browse("zh-Hant")
@@ -874,7 +874,7 @@ def test_browse_has_the_simplified_copy_the_answers_have(handlers, engine, langu
         assert all(to_simplified(p) in copy for p in pair.answer_paragraphs)
         assert "汤道生:" in copy and f"{to_simplified(pair.asker)}:" in copy
     simplified = [to_simplified(s) for s in interview.sections]
-    assert _simplified_titles(page.split('<ol class="toc">')[1].split("</ol>")[0]) == simplified
+    assert _simplified_titles(page.split('<ol class="toc"')[1].split("</ol>")[0]) == simplified
     headings = re.findall(r'<h3 class="b-sec"[^>]*>(.*?)</h3>', page)
     assert [_simplified_titles(h) for h in headings] == [
         [to_simplified(p.section)] for p in interview.section_starts()]
@@ -952,3 +952,36 @@ def test_a_question_on_the_articles_head_gets_the_head_first_and_the_rest_folded
     assert fold < reply.index('class="ask-link"')  # the topics are in the fold too
     summary = handlers.respond("这篇采访讲了什么?", [])[1][-1]["content"]
     assert "about-fact" not in summary and "about-more" not in summary  # all of it, unfolded
+
+
+def test_compare_cards_have_the_simplified_copy_the_answers_have(handlers, engine):
+    """Compare's cards keep the verbatim Traditional text and add, as a chat answer does, its
+    Simplified copy that the "also show Simplified" box shows (labelled 简体中文): the question,
+    the best paragraph and the whole answer; the section title its Simplified line."""
+    html_ = handlers.compare("腾讯会自己做ERP吗", 3)
+    hits = engine.ask("腾讯会自己做ERP吗", top_k=3).hits
+    copies = _simplified_copies(html_)
+    assert len(copies) == len(hits) == html_.count('class="card"') == 3
+    for hit, copy in zip(hits, copies, strict=True):
+        assert aligned_simplified(hit.pair.question) in copy
+        assert all(aligned_simplified(p) in copy for p in hit.pair.answer_paragraphs)
+    assert "腾讯" in copies[0] and "騰訊" not in copies[0]
+    assert _simplified_titles(html_) == [to_simplified(h.pair.section) for h in hits
+                                         if to_simplified(h.pair.section) != h.pair.section]
+
+
+@pytest.mark.parametrize("language,back", [
+    ("en", "Back to contents"), ("zh-Hans", "返回目录"), ("zh-Hant", "返回目錄")])
+def test_browse_links_back_to_the_contents_after_each_section(handlers, engine, language, back):
+    """Browse is long (about 7,800 px on a phone): each section ends with a link, in the page's
+    language, back up to the contents."""
+    page = handlers.browse(language)
+    toc = re.search(r'<ol class="toc" id="([^"]+)">', page)
+    assert toc, "the contents have an id to link to"
+    links = re.findall(rf'<a href="#{toc.group(1)}">(.*?)</a>', page)
+    headings = re.findall(r'<h3 class="b-sec" id="([^"]+)"', page)
+    assert len(links) == len(headings) >= len(engine.interview.sections)
+    assert {plain(link).replace("↑", "").strip() for link in links} == {back}
+    # after each section's last exchange (before the next heading, or at the end)
+    for section in page.split('<h3 class="b-sec"')[1:]:
+        assert f'href="#{toc.group(1)}"' in section.rsplit('<div class="b-pair"', 1)[1]

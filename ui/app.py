@@ -295,7 +295,14 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
     facts = h.status_facts()  # None while the engine cannot be created: the load says why
     i18n = chrome_i18n(page, facts)
     with gr.Blocks(title=page.title, analytics_enabled=False) as demo:
-        gr.HTML(render.header(page), elem_id="app-header")
+        # the "also show Simplified" box beside the heading: it shows or hides the Simplified
+        # copies on every tab (answers, Compare's cards, Browse), so it sits above the tabs,
+        # where each tab's reader finds it, on the heading's line (which has room for it on a
+        # phone too, so the header grows no taller)
+        with gr.Row(elem_id="app-top", equal_height=True):
+            gr.HTML(render.header(page), elem_id="app-header", min_width=0)
+            simplified = gr.Checkbox(label=i18n("ui_show_simplified"), elem_id="simp-toggle",
+                                     scale=0, min_width=0, container=False)
         if page.subtitle:
             gr.Markdown(i18n("ui_subtitle"), elem_classes="app-sub", elem_id="app-sub")
         status = gr.Markdown(i18n("ui_status") if facts else "", elem_classes="status",
@@ -313,17 +320,18 @@ def build_app(engine_factory: Callable[[], Engine] | None = None) -> gr.Blocks:
                     max_lines=6, autofocus=True, placeholder=i18n("ui_ask_placeholder"),
                     submit_btn=i18n("ui_ask"),
                 )
-                with gr.Row(equal_height=True):
-                    simplified = gr.Checkbox(label=i18n("ui_show_simplified"),
-                                             elem_id="simp-toggle", scale=3)
-                    clear = gr.Button(i18n("ui_clear"), size="sm", variant="secondary", scale=1,
+                with gr.Row(elem_id="clear-row"):
+                    clear = gr.Button(i18n("ui_clear"), size="sm", variant="secondary", scale=0,
                                       elem_id="clear-chat")
                 examples = gr.Dataset(components=["textbox"], samples=[[q] for q in page.examples],
                                       label=i18n("ui_more_examples"), elem_id="examples",
                                       visible=bool(page.examples))
             with gr.Tab(i18n("ui_tab_compare"), id="compare", elem_id="tab-compare") as compare_tab:
                 with gr.Row():
-                    cq = gr.Textbox(label=i18n("ui_compare_question"), scale=6,
+                    # min_width: on a phone the question takes the row's width and top-k and
+                    # the button wrap under it (squeezed beside it, top-k's label broke into a
+                    # character a line)
+                    cq = gr.Textbox(label=i18n("ui_compare_question"), scale=6, min_width=320,
                                     elem_id="compare-box",
                                     placeholder=i18n("ui_compare_placeholder"))
                     top_k = gr.Slider(1, most, value=min(5, most), step=1,

@@ -43,6 +43,7 @@ _ZH: dict[str, str] = {
     "answer": "回答",
     "english_edition": "英文版",
     "introduction": "导读",
+    "back_to_contents": "返回目录",
     "topics": "访谈的话题：",
     "topics_how": "点击一个，即提出该部分记者的第一个问题。",
     "questions_asked": "记者问过的问题：",
@@ -124,6 +125,7 @@ _EN: dict[str, str] = {
     "answer": "Answer",
     "english_edition": "English edition",
     "introduction": "Introduction (導讀)",
+    "back_to_contents": "Back to contents",
     "topics": "The interview's topics:",
     # how to use the list (a copy of the reply leaves it out)
     "topics_how": "click one to ask the interviewer's first question under it.",

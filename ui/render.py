@@ -13,8 +13,8 @@ labels, hidden on the page), and a folded ``copy-open`` part is copied as if ope
 attributes, so classes carry it).
 
 The interview's text is Traditional and stays verbatim; beside it, wherever it is shown (answers,
-Browse, the reply about the interview), goes its Simplified script, hidden until the page's "also
-show Simplified" box shows it (``ev-simp``, ``ui.app.SIMPLIFIED_JS``): a block of text as a copy
+Compare's cards, Browse, the reply about the interview), goes its Simplified script, hidden until
+the page's "also show Simplified" box shows it (``ev-simp``, ``ui.app.SIMPLIFIED_JS``): a block of text as a copy
 under it labelled 简体中文 (:func:`_simplified_copy`), a title (a section heading, a listed topic)
 on a line under it (:func:`_simplified_title`), as an English title is.
 """
@@ -47,6 +47,7 @@ from ui.page import Page
 USER_ECHO_CHARS = 600  # a very long message is shown shortened in the chat (the engine truncates)
 NEAREST = 3  # follow-up questions offered when the engine abstains
 RUNNERS_UP = 2  # next exchanges listed (folded) under an answer
+CONTENTS = "b-contents"  # the id of Browse's contents, which each section links back to
 
 
 def header(page: Page) -> str:
@@ -470,10 +471,11 @@ def _signal_chips(hit: Hit, language: str = "en", labels: str = "en") -> str:
 
 
 def compare_cards(answer: Answer, threshold: float, labels: str | None = None) -> str:
-    """The top-k hits side by side: rank, section, scores, question and highlighted answer. The
-    names of the mode and the scores are in *labels*, the page's language, as the legend that
-    explains them (default: the question's); the verdict, confidence and the rest of what is said
-    about the question are in the question's language."""
+    """The top-k hits side by side: rank, section, scores, question and highlighted answer, with
+    their Simplified copy (shown by the page's box, as under a chat answer). The names of the mode
+    and the scores are in *labels*, the page's language, as the legend that explains them
+    (default: the question's); the verdict, confidence and the rest of what is said about the
+    question are in the question's language."""
     if not answer.hits:
         return message_box("Type a question to compare the top answers.", "prompt")
     lang = answer.language
@@ -490,10 +492,11 @@ def compare_cards(answer: Answer, threshold: float, labels: str | None = None) -
         cards.append(
             f'<div class="card" style="--h:{_hue(hit.pair.id)}">'
             f'<div class="card-head"><span class="rank">#{hit.rank}</span>'
-            f'<span class="pid">{escape(hit.pair.id)}</span>{_section(hit, lang)}</div>'
+            f'<span class="pid">{escape(hit.pair.id)}</span>'
+            f"{_section(hit, lang, simplified=True)}</div>"
             f"{_signal_chips(hit, lang, labels)}"
             f'<div class="ev-q">{render_marked(ev.zh.question)}</div>'
-            f"{_card_answer(ev.zh, lang)}{english}</div>")
+            f"{_card_answer(ev.zh, lang)}{_card_simplified(ev.zh, lang)}{english}</div>")
     verdict = t("cmp_answered" if answer.answered
                 else "cmp_unsure" if answer.unsure else "cmp_abstains", lang)
     head = (f'<div class="cmp-head">{confidence_badge(answer.confidence, threshold, lang)}'
@@ -503,17 +506,24 @@ def compare_cards(answer: Answer, threshold: float, labels: str | None = None) -
     return f'<div class="compare">{head}{extra}<div class="cards">{"".join(cards)}</div></div>'
 
 
-def _card_answer(ed: TextEvidence, language: str = "en") -> str:
+def _card_answer(ed: TextEvidence, language: str = "en", simplified: bool = False) -> str:
     """The best paragraph of a hit's answer, then the whole answer behind a disclosure (its label
-    in *language*)."""
+    in *language*); with *simplified*, in Simplified script (its language its copy's)."""
     best = ed.best_paragraph if ed.best_paragraph is not None else 0
     one = TextEvidence(ed.language, ed.question, (ed.paragraphs[best],),
                        None if ed.best_paragraph is None else 0, ed.reason)
     n = len(ed.paragraphs)
     whole = (f'<details class="whole"><summary>{escape(t("whole_answer", language, n=n))}'
-             f"</summary>{render_paragraphs(ed)}</details>") if n > 1 else ""
-    tag = "en" if ed.language == "en" else "zh-Hant"
-    return f'<div class="ev-a" lang="{tag}">{render_paragraphs(one)}</div>{whole}'
+             f"</summary>{render_paragraphs(ed, simplified=simplified)}</details>") if n > 1 else ""
+    tag = "" if simplified else f' lang="{"en" if ed.language == "en" else "zh-Hant"}"'
+    return f'<div class="ev-a"{tag}>{render_paragraphs(one, simplified=simplified)}</div>{whole}'
+
+
+def _card_simplified(ed: TextEvidence, language: str = "en") -> str:
+    """A card's Simplified copy (:func:`_simplified_copy`) of its question and answer, as the
+    card shows them (:func:`_card_answer`), as under a chat answer."""
+    return _simplified_copy(f'<div class="ev-q">{render_marked(ed.question, simplified=True)}'
+                            f"</div>{_card_answer(ed, language, simplified=True)}")
 
 
 
@@ -601,7 +611,8 @@ def browse_page(interview: Interview, translation: Mapping[str, PairTranslation]
     labelled with *speaker* (or "A" when the interview names none), questions with the
     interviewer's label (or "Q"). The table of contents lists each section once and links to its
     first heading (``sec-<n>``); a section that comes back after another one gets its heading
-    again, with an id of its own (``sec-<n>-2``, ``sec-<n>-3``, …) so ids stay unique. Its own
+    again, with an id of its own (``sec-<n>-2``, ``sec-<n>-3``, …) so ids stay unique; each
+    section ends with a link back up to the contents (:data:`CONTENTS`). Its own
     labels are in the page's *language*; the English section titles show on an English page (the
     English edition of each exchange, folded, on every page). The interview's text has its
     Simplified copy, as an answer has, shown by the page's box on every page (the titles'
@@ -622,12 +633,17 @@ def browse_page(interview: Interview, translation: Mapping[str, PairTranslation]
                   + (f'<span class="sec-en">{escape(titles_en[s])}</span>' if s in titles_en
                      else "") + "</li>"
                   for i, s in enumerate(interview.sections))
-    out.append(f'<ol class="toc">{toc}</ol>')
+    out.append(f'<ol class="toc" id="{CONTENTS}">{toc}</ol>')
+    # after each section, a link back up to the contents (on a phone the page is 7,800 px long)
+    back = (f'<p class="b-back"><a href="#{CONTENTS}"><span aria-hidden="true">↑ </span>'
+            f'{escape(t("back_to_contents", language))}</a></p>')
     current = None
     shown: dict[int, int] = {}  # section number -> headings written for it so far
     for pair in interview.pairs:
         tr = translation.get(pair.id)
         if pair.section != current:
+            if current is not None:
+                out.append(back)
             current = pair.section
             i = interview.sections.index(pair.section)
             shown[i] = shown.get(i, 0) + 1
@@ -649,6 +665,8 @@ def browse_page(interview: Interview, translation: Mapping[str, PairTranslation]
             f"{_browse_exchange(pair, answerer)}"
             f"{_simplified_copy(_browse_exchange(pair, answerer, simplified=True))}"
             f"{english}</div>")
+    if current is not None:
+        out.append(back)
     return f'<div class="browse">{"".join(out)}</div>'
 
 

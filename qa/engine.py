@@ -54,7 +54,6 @@ from qa.text import (
 from qa.typos import Corrector
 
 log = logging.getLogger(__name__)
-# Why an answer was declined, by ``Answer.reason_code`` (the text is ``Answer.reason``).
 BROAD_WORDS = 3  # at most this many words, all used by every exchange: too broad (_too_broad)
 TOO_BROAD = ("Every exchange of the interview talks about that (or it names only the "
              "interviewee), so no one answer fits it; the introduction and the topics show what "
@@ -62,6 +61,7 @@ TOO_BROAD = ("Every exchange of the interview talks about that (or it names only
 # the reason of a question on the article's head ("When was this interview?", "记者是谁?"), which
 # the head's lines follow: the reply itself
 ARTICLE_HEAD = "It asks about the article itself; its head reads:"
+# Why an answer was declined, by ``Answer.reason_code`` (the text is ``Answer.reason``).
 REASONS = {**DECLINE_REASONS,
            "exemplar": "It is closer to questions known to lie outside this interview than to "
                        "the ones it answers.",

@@ -239,13 +239,22 @@ def _print_list(hits: list[dict]) -> None:
             print(_fill(f"signals alone rank it: {ranks}", indent=" " * len(head)))
 
 
+def _whole_question(argument: str) -> bool:
+    """Whether a command-line *argument* reads as a question of its own rather than one of its
+    words: it ends with a question mark, was quoted with spaces in it, or has four Han
+    characters or more ("腾讯会做ERP吗", not "腾讯" of `ask 腾讯 会 做 ERP 吗`)."""
+    text = argument.strip()
+    return (text.endswith(("?", "？")) or " " in text
+            or len(re.findall(r"[\u3400-\u9fff]", text)) >= 4)
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from qa.engine import clean_question
 
     if args.question:
         # the words of one question, unquoted, are joined; several questions each quoted are
         # joined too, so say how to ask them apart, as --chat with a QUESTION has nothing to do
-        asked = sum(a.rstrip().endswith(("?", "？")) for a in args.question)
+        asked = sum(_whole_question(a) for a in args.question)
         if len(args.question) > 1 and asked > 1:
             print(f"note: the {len(args.question)} arguments were read as one question; to ask "
                   "several, give one per line on standard input", file=sys.stderr)

@@ -119,6 +119,12 @@ def test_several_quoted_questions_or_chat_with_a_question_get_a_note(tmp_path):
     words = run_qa("ask", "--json", "--model", "hashing", "Is", "Tencent", "Cloud", "profitable?",
                    env=env, timeout=120)
     assert words.returncode == 0 and words.stderr == ""  # one unquoted question: no note
+    quoted = run_qa("ask", "--json", "--model", "hashing", "腾讯会自己做ERP吗",
+                    "Is Tencent Cloud profitable", env=env, timeout=120)  # no question marks
+    assert "2 arguments were read as one question" in quoted.stderr
+    chinese = run_qa("ask", "--json", "--model", "hashing", "腾讯", "会", "做", "ERP", "吗",
+                     env=env, timeout=120)  # words of one question, unquoted
+    assert chinese.returncode == 0 and chinese.stderr == ""
     chat = run_qa("ask", "--json", "--chat", "--model", "hashing", "ERP?", env=env, timeout=120)
     assert chat.returncode == 0 and "--chat reads a conversation from standard input" in chat.stderr
 

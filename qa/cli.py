@@ -243,9 +243,10 @@ def _whole_question(argument: str) -> bool:
     """Whether a command-line *argument* reads as a question of its own rather than one of its
     words: it ends with a question mark, was quoted with spaces in it, or has four Han
     characters or more ("腾讯会做ERP吗", not "腾讯" of `ask 腾讯 会 做 ERP 吗`)."""
+    from qa.text import han_chars
+
     text = argument.strip()
-    return (text.endswith(("?", "？")) or " " in text
-            or len(re.findall(r"[\u3400-\u9fff]", text)) >= 4)
+    return text.endswith(("?", "？")) or " " in text or han_chars(text) >= 4
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

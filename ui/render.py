@@ -99,9 +99,11 @@ def _has_simplified(texts: Sequence[str]) -> bool:
     return any(to_simplified(text) != text for text in texts)
 
 
-def _simplified_paragraphs(paragraphs: Sequence[str]) -> str:
-    """The Simplified copy (:func:`_simplified_copy`) of *paragraphs*, if they have one."""
-    return _simplified_copy(_paragraphs(paragraphs, True)) if _has_simplified(paragraphs) else ""
+def _simplified_paragraphs(paragraphs: Sequence[str], cls: str = "") -> str:
+    """The Simplified copy (:func:`_simplified_copy`) of *paragraphs* (of class *cls*), if they
+    have one."""
+    return (_simplified_copy(_paragraphs(paragraphs, True, cls)) if _has_simplified(paragraphs)
+            else "")
 
 
 def confidence_badge(confidence: float, threshold: float, language: str = "en") -> str:
@@ -399,8 +401,7 @@ def about_reply(answer: Answer, interview: Interview, translation: Mapping[str, 
         says = notice(t("about_head", language), "prompt")
         rest = _about_rest(answer, interview, translation, intro, names, head=())
         return (f'<div class="reply abstain"><div class="no-copy">{says}</div>'
-                f'{_paragraphs(h, cls="about-fact")}'
-                f'{_simplified_copy(_paragraphs(h, True, "about-fact")) if _has_simplified(h) else ""}'
+                f'{_paragraphs(h, cls="about-fact")}{_simplified_paragraphs(h, "about-fact")}'
                 f'<details class="about-more"><summary class="no-copy">'
                 f'{escape(t("about_more", language))}</summary>{rest}</details></div>')
     says = notice(t("about_intro" if intro else "about_no_intro", language), "prompt")
